@@ -1,0 +1,39 @@
+"""Meldpunt Stages: an anonymous, end-to-end-encrypted internship reporting hotline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from hotline import config, db, i18n, routing, security
+from hotline.keyring import Keyring
+
+
+def template_folder() -> str:
+    """Return the templates: inside the installed package, or beside it in a checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "templates"
+    return str(installed if installed.is_dir() else here.parent / "templates")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the hotline app; raises config.ConfigError or routing.RoutingError if misconfigured."""
+    instance = config.instance_path()
+    settings = config.load(instance, test_config)
+    app = Flask(__name__, instance_path=str(instance), template_folder=template_folder())
+    app.config.update(settings)
+
+    app.extensions["hotline.routing"] = routing.load(app.config["ROUTING_FILE"])
+    app.extensions["hotline.keyring"] = Keyring(app.config["KEYS_DIR"], app.config["INSTITUTION_KEY"] or "")
+    db.init_app(app)
+    i18n.init_app(app)
+    limiter = security.init_app(app)
+    app.extensions["hotline.limiter"] = limiter
+
+    from hotline import errors, reports
+
+    errors.init_app(app)
+    reports.init_app(app, limiter)
+    return app

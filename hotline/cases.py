@@ -1,0 +1,233 @@
+"""Cases: file a sealed report, find a case by lookup digest, add messages, export bundles."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline import crypto
+from hotline.keyring import Keyring
+from hotline.models import Case, CaseRoute, Destination, EnvelopeRecord
+from hotline.routing import Routing, Target
+
+
+class CaseNotFound(LookupError):
+    """No case has this lookup digest (or id)."""
+
+
+class RecipientMismatch(ValueError):
+    """An envelope is not sealed to exactly the recipients the routing requires."""
+
+
+def today() -> dt.date:
+    """Return today's date: reporter activity is recorded at day precision only."""
+    return dt.date.today()
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Add calendar months, clamping to the month's last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def destinations_by_kind(session: Session) -> dict[str, list[str]]:
+    """Return destination slugs grouped by kind."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for destination in session.scalars(select(Destination).order_by(Destination.name)):
+        grouped[destination.kind].append(destination.slug)
+    return dict(grouped)
+
+
+def destinations(session: Session, slugs: Iterable[str]) -> dict[str, Destination]:
+    """Return destinations by slug."""
+    return {d.slug: d for d in session.scalars(select(Destination).where(Destination.slug.in_(list(slugs))))}
+
+
+def programmes(session: Session) -> list[Destination]:
+    """Return the programmes a student can choose, by name."""
+    return list(session.scalars(select(Destination).where(Destination.kind == "programme").order_by(Destination.name)))
+
+
+def plan(session: Session, routing: Routing, category: str, programme: str) -> list[Target]:
+    """Resolve where a report in this category for this programme goes."""
+    if programme not in {p.slug for p in programmes(session)}:
+        raise ValueError("unknown programme")
+    return routing.plan(category, programme, destinations_by_kind(session))
+
+
+def recipients(key_lists: Iterable[crypto.KeyList]) -> dict[str, bytes]:
+    """Return kid -> X25519 public key over verified key lists."""
+    return {key.kid: key.x25519 for key_list in key_lists for key in key_list.keys}
+
+
+def record_of(envelope: crypto.Envelope, case: Case, day: dt.date) -> EnvelopeRecord:
+    """Return the database row for an envelope."""
+    return EnvelopeRecord(
+        id=envelope.id,
+        seq=len(case.envelopes),
+        kind=envelope.header.kind,
+        direction=envelope.header.direction,
+        day=day,
+        hdr=envelope.hdr,
+        nonce=envelope.nonce,
+        ciphertext=envelope.ciphertext,
+        recipients=json.dumps(envelope.recipients),
+        signer=envelope.signer,
+        signature=envelope.signature,
+    )
+
+
+def envelope_of(record: EnvelopeRecord) -> crypto.Envelope:
+    """Rebuild an envelope from its stored bytes."""
+    return crypto.Envelope(
+        record.hdr, record.nonce, record.ciphertext, json.loads(record.recipients), record.signer, record.signature
+    )
+
+
+def check_recipients(envelope: crypto.Envelope, expected: Iterable[str]) -> None:
+    """Refuse an envelope not sealed to exactly the expected key ids."""
+    if sorted(envelope.kids()) != sorted(set(expected)):
+        raise RecipientMismatch("the envelope is not sealed to exactly the keys of the chosen destinations")
+
+
+def file_case(
+    session: Session,
+    *,
+    lookup_digest: str,
+    reply_public_key: bytes,
+    reporter_signing_key: bytes,
+    category: str,
+    programme: str,
+    sector: str | None,
+    phase: str | None,
+    targets: list[Target],
+    envelopes: list[crypto.Envelope],
+    ack_days: int = 7,
+    feedback_months: int = 3,
+) -> Case:
+    """Store a new case with its routes and sealed envelopes."""
+    received = today()
+    case = Case(
+        lookup_digest=lookup_digest,
+        reply_public_key=reply_public_key,
+        reporter_signing_key=reporter_signing_key,
+        category=category,
+        programme=programme,
+        sector=sector,
+        phase=phase,
+        status="received",
+        received_on=received,
+        ack_due=received + dt.timedelta(days=ack_days),
+        feedback_due=add_months(received, feedback_months),
+    )
+    found = destinations(session, [t.destination for t in targets])
+    for target in targets:
+        case.routes.append(CaseRoute(destination=found[target.destination], reason=target.reason))
+    for envelope in envelopes:
+        case.envelopes.append(record_of(envelope, case, received))
+    session.add(case)
+    session.commit()
+    return case
+
+
+def find_case(session: Session, lookup_digest: str) -> Case:
+    """Return the case with this lookup digest."""
+    case = session.scalar(select(Case).where(Case.lookup_digest == lookup_digest))
+    if case is None:
+        raise CaseNotFound("no case with this token")
+    return case
+
+
+def get_case(session: Session, case_id: str) -> Case:
+    """Return a case by its public id."""
+    case = session.get(Case, case_id.strip().upper())
+    if case is None:
+        raise CaseNotFound(f"no case {case_id}")
+    return case
+
+
+def add_envelope(session: Session, case: Case, envelope: crypto.Envelope) -> EnvelopeRecord:
+    """Append a sealed message to a case."""
+    if session.get(EnvelopeRecord, envelope.id) is not None:
+        raise ValueError("an envelope with this id already exists")
+    record = record_of(envelope, case, today())
+    case.envelopes.append(record)
+    session.commit()
+    return record
+
+
+def destination_slugs(case: Case) -> list[str]:
+    """Return the slugs of the destinations a case was routed to."""
+    return [route.destination.slug for route in case.routes]
+
+
+def list_cases(session: Session) -> list[Case]:
+    """Return all cases, newest first (metadata only)."""
+    return list(session.scalars(select(Case).order_by(Case.received_on.desc(), Case.id)))
+
+
+def count_cases(session: Session) -> int:
+    """Return how many cases exist."""
+    return session.scalar(select(func.count()).select_from(Case)) or 0
+
+
+def metadata(case: Case) -> dict[str, Any]:
+    """Return a case's plaintext metadata: never contents."""
+    return {
+        "id": case.id,
+        "category": case.category,
+        "programme": case.programme,
+        "sector": case.sector,
+        "phase": case.phase,
+        "status": case.status,
+        "received_on": case.received_on.isoformat(),
+        "ack_due": case.ack_due.isoformat(),
+        "feedback_due": case.feedback_due.isoformat(),
+        "closed_on": case.closed_on.isoformat() if case.closed_on else None,
+        "destinations": destination_slugs(case),
+        "envelopes": len(case.envelopes),
+    }
+
+
+def export_bundle(case: Case, key_lists: dict[str, dict[str, Any]], institution: dict[str, Any]) -> dict[str, Any]:
+    """Return a sealed bundle of a case: metadata, envelopes and the signed key lists."""
+    return {
+        "type": "meldpunt-case-bundle",
+        "version": 1,
+        "case": metadata(case)
+        | {
+            "reply_public_key": crypto.b64e(case.reply_public_key),
+            "reporter_signing_key": crypto.b64e(case.reporter_signing_key),
+        },
+        "envelopes": [
+            envelope_of(r).to_json() | {"day": r.day.isoformat()} for r in case.envelopes
+        ],
+        "key_lists": key_lists,
+        "institution": institution,
+    }
+
+
+def add_reply(session: Session, keyring: Keyring, case: Case, handler: crypto.PrivateKey, text: str) -> None:
+    """Seal a handler's reply to the reporter's reply key and the case's destinations."""
+    key_lists = [keyring.for_destination(session, route.destination) for route in case.routes]
+    if not any(k.by_kid(handler.kid) for k in key_lists):
+        raise crypto.UnknownRecipient("this key is not in the key list of any destination of the case")
+    readers = recipients(key_lists) | {crypto.fingerprint(case.reply_public_key): case.reply_public_key}
+    envelope = crypto.seal(
+        json.dumps({"text": text}).encode("utf-8"),
+        kind="message",
+        direction="to_reporter",
+        reply_public_key=case.reply_public_key,
+        recipients=readers.items(),
+        signer=handler.kid,
+        signing_key=handler.ed25519,
+    )
+    add_envelope(session, case, envelope)

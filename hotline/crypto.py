@@ -1,0 +1,547 @@
+"""Envelope v1, key files, fingerprints and signed key lists: the only home of primitives.
+
+Formats (see DESIGN.md, "Cryptography"):
+
+hdr (89 bytes) = version(1) | kem,kdf,aead ids (3 x 2) | kind(1) | direction(1)
+                 | envelope id(16) | case reply public key(32) | commit(32)
+payload        = AES-256-GCM(k_enc, nonce, pad(plaintext), aad=hdr)
+wrap           = HPKE base seal of the DEK, info = "meldpunt/v1/wrap" | kid(32) | SHA-256(hdr)
+signature      = Ed25519("meldpunt/v1/sig" | hdr | SHA-256(nonce | payload))
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import struct
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, hpke
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.asymmetric.x25519 import (
+    X25519PrivateKey,
+    X25519PublicKey,
+)
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
+
+VERSION = 1
+SUITE_IDS = (0x0020, 0x0001, 0x0002)  # DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM
+SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+
+KINDS = {"report": 1, "message": 2, "attachment": 3}
+DIRECTIONS = {"to_handlers": 1, "to_reporter": 2}
+HEADER_LEN = 1 + 6 + 1 + 1 + 16 + 32 + 32
+MIN_PADDED = 4096
+PBKDF2_ITERATIONS = 600_000
+PASSPHRASE_WORDS = 7  # EFF long list: about 12.9 bits a word
+
+LABEL_ENC = b"meldpunt/v1/enc"
+LABEL_COMMIT = b"meldpunt/v1/commit"
+LABEL_WRAP = b"meldpunt/v1/wrap"
+LABEL_SIG = b"meldpunt/v1/sig"
+LABEL_KEYLIST = b"meldpunt/v1/keylist"
+LABEL_KEYFILE = "meldpunt/v1/keyfile"
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+class CryptoError(Exception):
+    """Base of every failure here; all of them fail closed."""
+
+
+class MalformedEnvelope(CryptoError):
+    """The envelope does not have the structure of envelope v1."""
+
+
+class NotARecipient(CryptoError):
+    """None of the envelope's wraps is for this key."""
+
+
+class CommitmentMismatch(CryptoError):
+    """The data key does not match the header's commitment."""
+
+
+class DecryptionFailed(CryptoError):
+    """A wrap or the payload did not authenticate."""
+
+
+class BadSignature(CryptoError):
+    """The envelope's signature does not verify."""
+
+
+class WrongCase(CryptoError):
+    """The envelope is bound to another case or kind than expected."""
+
+
+class WrongPassphrase(CryptoError):
+    """The passphrase does not unlock the key file."""
+
+
+class BadKeyFile(CryptoError):
+    """The key file is malformed or does not match its key id."""
+
+
+class KeyListError(CryptoError):
+    """A destination key list is malformed, badly signed or rolled back."""
+
+
+class UnknownRecipient(CryptoError):
+    """A key to seal to does not appear in a verified key list."""
+
+
+def b64e(data: bytes) -> str:
+    """Encode bytes as unpadded base64url."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64d(text: str) -> bytes:
+    """Decode canonical unpadded base64url, raising MalformedEnvelope on anything else."""
+    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise MalformedEnvelope("not base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if b64e(data) != text:
+        raise MalformedEnvelope("not canonical base64url")
+    return data
+
+
+def fingerprint(raw_public_key: bytes) -> str:
+    """Return the key id: hex SHA-256 of a raw public key."""
+    return hashlib.sha256(raw_public_key).hexdigest()
+
+
+def hkdf(ikm: bytes, info: bytes, salt: bytes | None = None, length: int = 32) -> bytes:
+    """Derive key material with HKDF-SHA256."""
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(ikm)
+
+
+def raw_public(key: X25519PrivateKey | Ed25519PrivateKey) -> bytes:
+    """Return the raw public key bytes of a private key."""
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def raw_private(key: X25519PrivateKey | Ed25519PrivateKey) -> bytes:
+    """Return the raw private key bytes."""
+    return key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+
+
+# --- padding -------------------------------------------------------------------------
+
+
+def padded_size(length: int) -> int:
+    """Return the bucket size for a length: at least 4 KiB, then Padmé."""
+    length = max(length, MIN_PADDED)
+    exponent = length.bit_length() - 1
+    size_bits = exponent.bit_length()
+    mask = (1 << (exponent - size_bits)) - 1
+    return (length + mask) & ~mask
+
+
+def pad(plaintext: bytes) -> bytes:
+    """Prefix the length and pad with zeros up to the bucket size."""
+    body = struct.pack(">I", len(plaintext)) + plaintext
+    return body + bytes(padded_size(len(body)) - len(body))
+
+
+def unpad(padded: bytes) -> bytes:
+    """Strip the padding added by pad()."""
+    if len(padded) < 4:
+        raise MalformedEnvelope("payload too short")
+    (length,) = struct.unpack(">I", padded[:4])
+    if length > len(padded) - 4 or any(padded[4 + length :]):
+        raise MalformedEnvelope("bad padding")
+    return padded[4 : 4 + length]
+
+
+# --- keys ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """A handler's public keys as they appear in a verified key list."""
+
+    name: str
+    kid: str
+    x25519: bytes
+    ed25519: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "kid": self.kid, "x25519": b64e(self.x25519), "ed25519": b64e(self.ed25519)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PublicKey:
+        try:
+            key = cls(str(data["name"]), str(data["kid"]), b64d(data["x25519"]), b64d(data["ed25519"]))
+        except (KeyError, TypeError, MalformedEnvelope) as exc:
+            raise BadKeyFile("malformed public key") from exc
+        if len(key.x25519) != 32 or len(key.ed25519) != 32 or fingerprint(key.x25519) != key.kid:
+            raise BadKeyFile("public key does not match its key id")
+        return key
+
+
+@dataclass(frozen=True)
+class PrivateKey:
+    """An unlocked handler key: X25519 to receive, Ed25519 to sign."""
+
+    name: str
+    x25519: X25519PrivateKey
+    ed25519: Ed25519PrivateKey
+
+    @property
+    def kid(self) -> str:
+        return fingerprint(raw_public(self.x25519))
+
+    @property
+    def public(self) -> PublicKey:
+        return PublicKey(self.name, self.kid, raw_public(self.x25519), raw_public(self.ed25519))
+
+
+def generate_key(name: str) -> PrivateKey:
+    """Make a fresh handler key pair."""
+    return PrivateKey(name, X25519PrivateKey.generate(), Ed25519PrivateKey.generate())
+
+
+def generate_passphrase(words: int = PASSPHRASE_WORDS) -> str:
+    """Return a diceware passphrase from the EFF long word list."""
+    from xkcdpass import xkcd_password
+
+    wordlist = xkcd_password.generate_wordlist(
+        wordfile=xkcd_password.locate_wordfile("eff-long"), min_length=1, max_length=20
+    )
+    return " ".join(secrets.choice(wordlist) for _ in range(words))
+
+
+def _keyfile_aad(version: int, kdf: dict[str, Any], kid: str) -> bytes:
+    return f"{LABEL_KEYFILE}|{version}|{kdf['name']}|{kdf['iterations']}|{kdf['salt']}|{kid}".encode()
+
+
+def _pbkdf2(passphrase: str, salt: bytes, iterations: int) -> bytes:
+    normalised = " ".join(passphrase.split()).encode("utf-8")
+    return PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=salt, iterations=iterations).derive(normalised)
+
+
+def export_private_key(key: PrivateKey, passphrase: str, iterations: int | None = None) -> dict[str, Any]:
+    """Seal both private keys under a passphrase into the key file JSON."""
+    iterations = iterations or PBKDF2_ITERATIONS
+    kdf = {"name": "PBKDF2-HMAC-SHA256", "iterations": iterations, "salt": b64e(os.urandom(16))}
+    nonce = os.urandom(12)
+    secret = raw_private(key.x25519) + raw_private(key.ed25519)
+    sealed = AESGCM(_pbkdf2(passphrase, b64d(kdf["salt"]), iterations)).encrypt(
+        nonce, secret, _keyfile_aad(VERSION, kdf, key.kid)
+    )
+    return {
+        "type": "meldpunt-private-key",
+        "version": VERSION,
+        **key.public.to_json(),
+        "kdf": kdf,
+        "cipher": {"name": "AES-256-GCM", "nonce": b64e(nonce)},
+        "ciphertext": b64e(sealed),
+    }
+
+
+def import_private_key(data: dict[str, Any], passphrase: str) -> PrivateKey:
+    """Unlock a key file; the unlocked key must match the file's key id."""
+    try:
+        if data["type"] != "meldpunt-private-key" or data["version"] != VERSION:
+            raise BadKeyFile("not a version 1 private key file")
+        kdf = data["kdf"]
+        if kdf["name"] != "PBKDF2-HMAC-SHA256" or not 1 <= int(kdf["iterations"]) <= 10_000_000:
+            raise BadKeyFile("unsupported key derivation")
+        key = _pbkdf2(passphrase, b64d(kdf["salt"]), int(kdf["iterations"]))
+        nonce, sealed, kid = b64d(data["cipher"]["nonce"]), b64d(data["ciphertext"]), str(data["kid"])
+    except (KeyError, TypeError, ValueError, MalformedEnvelope) as exc:
+        raise BadKeyFile("malformed key file") from exc
+    try:
+        secret = AESGCM(key).decrypt(nonce, sealed, _keyfile_aad(VERSION, kdf, kid))
+    except InvalidTag as exc:
+        raise WrongPassphrase("the passphrase does not unlock this key file") from exc
+    private = PrivateKey(
+        str(data.get("name", "")),
+        X25519PrivateKey.from_private_bytes(secret[:32]),
+        Ed25519PrivateKey.from_private_bytes(secret[32:]),
+    )
+    if not hmac.compare_digest(private.kid, kid):
+        raise BadKeyFile("the key does not match the key id of the file")
+    return private
+
+
+def export_public_key(key: PublicKey) -> dict[str, Any]:
+    """Return the public key file JSON."""
+    return {"type": "meldpunt-public-key", "version": VERSION, **key.to_json()}
+
+
+def import_public_key(data: dict[str, Any]) -> PublicKey:
+    """Read a public key file (or the public part of a private key file)."""
+    if not isinstance(data, dict) or data.get("type") not in ("meldpunt-public-key", "meldpunt-private-key"):
+        raise BadKeyFile("not a public key file")
+    return PublicKey.from_json(data)
+
+
+# --- signed destination key lists ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyList:
+    """A verified destination key list."""
+
+    destination: str
+    version: int
+    keys: tuple[PublicKey, ...]
+
+    def by_kid(self, kid: str) -> PublicKey | None:
+        return next((k for k in self.keys if k.kid == kid), None)
+
+
+def institution_fingerprint(public_key: Ed25519PublicKey) -> str:
+    """Return the published fingerprint of the institution key."""
+    return fingerprint(public_key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+def sign_key_list(
+    institution: Ed25519PrivateKey, destination: str, version: int, keys: Iterable[PublicKey]
+) -> dict[str, Any]:
+    """Sign a destination's key list with the institution key."""
+    body = json.dumps(
+        {"destination": destination, "version": version, "keys": [k.to_json() for k in keys]},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return {
+        "type": "meldpunt-key-list",
+        "body": body,
+        "signer": institution_fingerprint(institution.public_key()),
+        "signature": b64e(institution.sign(LABEL_KEYLIST + body.encode("utf-8"))),
+    }
+
+
+def verify_key_list(
+    document: dict[str, Any], institution: Ed25519PublicKey, destination: str, min_version: int = 0
+) -> KeyList:
+    """Verify a signed key list over its exact body bytes; refuse rollbacks."""
+    try:
+        if document["type"] != "meldpunt-key-list":
+            raise KeyListError("not a key list")
+        body_text = str(document["body"])
+        institution.verify(b64d(document["signature"]), LABEL_KEYLIST + body_text.encode("utf-8"))
+        body = json.loads(body_text)
+        keys = tuple(PublicKey.from_json(k) for k in body["keys"])
+        version = int(body["version"])
+        listed_for = str(body["destination"])
+    except InvalidSignature as exc:
+        raise KeyListError(f"the key list of {destination} has a bad signature") from exc
+    except (KeyError, TypeError, ValueError, MalformedEnvelope, BadKeyFile) as exc:
+        raise KeyListError(f"the key list of {destination} is malformed") from exc
+    if listed_for != destination:
+        raise KeyListError(f"the key list is for {listed_for}, not {destination}")
+    if version < min_version:
+        raise KeyListError(f"the key list of {destination} is older (version {version}) than one seen before")
+    if not keys:
+        raise KeyListError(f"the key list of {destination} holds no keys")
+    return KeyList(destination, version, keys)
+
+
+# --- envelopes --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Header:
+    """The parsed fields of an envelope header."""
+
+    kind: str
+    direction: str
+    envelope_id: bytes
+    reply_public_key: bytes
+    commit: bytes
+
+    @classmethod
+    def parse(cls, hdr: bytes) -> Header:
+        if len(hdr) != HEADER_LEN or hdr[0] != VERSION:
+            raise MalformedEnvelope("unknown header version or length")
+        if struct.unpack(">HHH", hdr[1:7]) != SUITE_IDS:
+            raise MalformedEnvelope("unknown suite")
+        kinds = {v: k for k, v in KINDS.items()}
+        directions = {v: k for k, v in DIRECTIONS.items()}
+        if hdr[7] not in kinds or hdr[8] not in directions:
+            raise MalformedEnvelope("unknown kind or direction")
+        return cls(kinds[hdr[7]], directions[hdr[8]], hdr[9:25], hdr[25:57], hdr[57:89])
+
+
+@dataclass
+class Envelope:
+    """Envelope v1: the header bytes travel as they are, never rebuilt."""
+
+    hdr: bytes
+    nonce: bytes
+    ciphertext: bytes
+    recipients: list[dict[str, str]]
+    signer: str
+    signature: bytes
+    header: Header = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.header = Header.parse(self.hdr)
+
+    @property
+    def id(self) -> str:
+        return self.header.envelope_id.hex()
+
+    def kids(self) -> list[str]:
+        return [r["kid"] for r in self.recipients]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "v": VERSION,
+            "hdr": b64e(self.hdr),
+            "nonce": b64e(self.nonce),
+            "ct": b64e(self.ciphertext),
+            "recipients": [dict(r) for r in self.recipients],
+            "sig": {"signer": self.signer, "value": b64e(self.signature)},
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Envelope:
+        try:
+            if data["v"] != VERSION:
+                raise MalformedEnvelope("unknown envelope version")
+            recipients = [{"kid": str(r["kid"]), "wrap": str(r["wrap"])} for r in data["recipients"]]
+            envelope = cls(
+                b64d(data["hdr"]),
+                b64d(data["nonce"]),
+                b64d(data["ct"]),
+                recipients,
+                str(data["sig"]["signer"]),
+                b64d(data["sig"]["value"]),
+            )
+        except (KeyError, TypeError) as exc:
+            raise MalformedEnvelope("missing or mistyped envelope field") from exc
+        if len(envelope.nonce) != 12 or len(envelope.signature) != 64 or not recipients:
+            raise MalformedEnvelope("bad nonce, signature or recipients")
+        if len(set(envelope.kids())) != len(recipients):
+            raise MalformedEnvelope("a recipient appears twice")
+        return envelope
+
+
+def _derive(dek: bytes) -> tuple[bytes, bytes]:
+    return hkdf(dek, LABEL_ENC), hkdf(dek, LABEL_COMMIT)
+
+
+def _wrap_info(kid: str, hdr: bytes) -> bytes:
+    return LABEL_WRAP + bytes.fromhex(kid) + hashlib.sha256(hdr).digest()
+
+
+def _signed_bytes(hdr: bytes, nonce: bytes, ciphertext: bytes) -> bytes:
+    return LABEL_SIG + hdr + hashlib.sha256(nonce + ciphertext).digest()
+
+
+def wrap_for(dek: bytes, hdr: bytes, kid: str, x25519_public: bytes) -> dict[str, str]:
+    """HPKE-seal the data key for one recipient."""
+    if fingerprint(x25519_public) != kid:
+        raise UnknownRecipient("public key does not match its key id")
+    wrap = SUITE.encrypt(dek, X25519PublicKey.from_public_bytes(x25519_public), info=_wrap_info(kid, hdr))
+    return {"kid": kid, "wrap": b64e(wrap)}
+
+
+def seal(
+    plaintext: bytes,
+    *,
+    kind: str,
+    direction: str,
+    reply_public_key: bytes,
+    recipients: Iterable[tuple[str, bytes]],
+    signer: str,
+    signing_key: Ed25519PrivateKey,
+) -> Envelope:
+    """Seal plaintext to recipients given as (kid, raw X25519 public key) pairs."""
+    if kind not in KINDS or direction not in DIRECTIONS or len(reply_public_key) != 32:
+        raise MalformedEnvelope("bad kind, direction or reply key")
+    dek = os.urandom(32)
+    k_enc, commit = _derive(dek)
+    hdr = (
+        bytes([VERSION])
+        + struct.pack(">HHH", *SUITE_IDS)
+        + bytes([KINDS[kind], DIRECTIONS[direction]])
+        + os.urandom(16)
+        + reply_public_key
+        + commit
+    )
+    nonce = os.urandom(12)
+    ciphertext = AESGCM(k_enc).encrypt(nonce, pad(plaintext), hdr)
+    wraps = [wrap_for(dek, hdr, kid, pub) for kid, pub in dict(recipients).items()]
+    if not wraps:
+        raise UnknownRecipient("no recipients to seal to")
+    signature = signing_key.sign(_signed_bytes(hdr, nonce, ciphertext))
+    return Envelope(hdr, nonce, ciphertext, wraps, signer, signature)
+
+
+def _open_dek(envelope: Envelope, kid: str, x25519: X25519PrivateKey) -> bytes:
+    wrap = next((r["wrap"] for r in envelope.recipients if r["kid"] == kid), None)
+    if wrap is None:
+        raise NotARecipient("this envelope is not sealed to your key")
+    try:
+        dek = SUITE.decrypt(b64d(wrap), x25519, info=_wrap_info(kid, envelope.hdr))
+    except (InvalidTag, ValueError) as exc:
+        raise DecryptionFailed("the wrap for this key does not open") from exc
+    if len(dek) != 32 or not hmac.compare_digest(_derive(dek)[1], envelope.header.commit):
+        raise CommitmentMismatch("the data key does not match the commitment")
+    return dek
+
+
+def verify_signature(envelope: Envelope, verify_key: bytes) -> None:
+    """Verify the envelope's Ed25519 signature with a raw public key."""
+    try:
+        Ed25519PublicKey.from_public_bytes(verify_key).verify(
+            envelope.signature, _signed_bytes(envelope.hdr, envelope.nonce, envelope.ciphertext)
+        )
+    except (InvalidSignature, ValueError) as exc:
+        raise BadSignature("the envelope's signature does not verify") from exc
+
+
+def open_envelope(
+    envelope: Envelope,
+    x25519: X25519PrivateKey,
+    *,
+    verify_key: Callable[[str], bytes | None],
+    reply_public_key: bytes | None = None,
+    kind: str | None = None,
+) -> bytes:
+    """Open an envelope: own wrap, commitment, signature, binding, then the payload."""
+    kid = fingerprint(raw_public(x25519))
+    dek = _open_dek(envelope, kid, x25519)
+    signer_key = verify_key(envelope.signer)
+    if signer_key is None:
+        raise BadSignature(f"unknown signer {envelope.signer[:16]}")
+    verify_signature(envelope, signer_key)
+    if reply_public_key is not None and not hmac.compare_digest(envelope.header.reply_public_key, reply_public_key):
+        raise WrongCase("the envelope belongs to another case")
+    if kind is not None and envelope.header.kind != kind:
+        raise WrongCase("the envelope is of another kind")
+    try:
+        padded = AESGCM(_derive(dek)[0]).decrypt(envelope.nonce, envelope.ciphertext, envelope.hdr)
+    except InvalidTag as exc:
+        raise DecryptionFailed("the payload does not authenticate") from exc
+    return unpad(padded)
+
+
+def add_recipient(envelope: Envelope, x25519: X25519PrivateKey, new: PublicKey) -> Envelope:
+    """Re-wrap the data key for one more reader; the payload stays as it is."""
+    if new.kid in envelope.kids():
+        return envelope
+    dek = _open_dek(envelope, fingerprint(raw_public(x25519)), x25519)
+    envelope.recipients.append(wrap_for(dek, envelope.hdr, new.kid, new.x25519))
+    return envelope

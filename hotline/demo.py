@@ -1,0 +1,82 @@
+"""A demo instance: programmes, destinations, an institution key, handler keys, signed lists.
+
+Everything here is for trying the hotline out. A real institution keeps its institution key
+offline, with someone who is not the server admin, and each handler makes their own key.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline import crypto
+from hotline.keyring import INSTITUTION_FILE, institution_document, key_list_path, write_json
+from hotline.models import Destination
+
+# slug, Dutch name, English name, kind
+DESTINATIONS = [
+    ("hbo-ict", "HBO-ICT", "HBO-ICT", "programme"),
+    ("verpleegkunde", "Verpleegkunde", "Nursing", "programme"),
+    ("social-work", "Social Work", "Social Work", "programme"),
+    ("rechten", "Rechtsgeleerdheid", "Law", "programme"),
+    ("arbeidsinspectie", "Nederlandse Arbeidsinspectie", "Netherlands Labour Authority", "labour_inspectorate"),
+    ("vertrouwenspersoon", "Vertrouwenspersoon studenten", "Students' confidential adviser", "confidential_adviser"),
+    ("diversiteit", "Bureau Diversiteit & Inclusie", "Diversity & Inclusion office", "di_office"),
+]
+DEMO_KEYS = "demo-keys"  # in the instance folder: private key files, for the demo only
+
+
+@dataclass
+class DemoKeys:
+    """What `hotline demo` made, to print for the person trying it."""
+
+    passphrase: str
+    institution: crypto.PrivateKey
+    key_files: dict[str, Path] = field(default_factory=dict)
+
+
+def write_private_key(path: Path, key: crypto.PrivateKey, passphrase: str, iterations: int | None = None) -> None:
+    """Write a private key file readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(crypto.export_private_key(key, passphrase, iterations), indent=2) + "\n", "utf-8")
+    path.chmod(0o600)
+
+
+def make_institution(instance: Path, keys_dir: Path, passphrase: str, iterations: int | None = None) -> crypto.PrivateKey:
+    """Make the demo institution key and publish its public half in the key folder."""
+    institution = crypto.generate_key("Demo-instelling")
+    write_private_key(instance / DEMO_KEYS / "institution.key.json", institution, passphrase, iterations)
+    write_json(keys_dir / INSTITUTION_FILE, institution_document(institution.ed25519.public_key()))
+    return institution
+
+
+def add_destination(session: Session, slug: str, name: str, kind: str, name_en: str | None = None) -> Destination:
+    """Add a destination, or return the existing one with this slug."""
+    existing = session.scalar(select(Destination).where(Destination.slug == slug))
+    if existing is not None:
+        return existing
+    destination = Destination(slug=slug, name=name, name_en=name_en, kind=kind, key_list_version=0)
+    session.add(destination)
+    session.commit()
+    return destination
+
+
+def populate(
+    session: Session, instance: Path, keys_dir: Path, demo: DemoKeys, iterations: int | None = None
+) -> None:
+    """Add the demo destinations, one handler key each, and signed key lists."""
+    for slug, name, name_en, kind in DESTINATIONS:
+        destination = add_destination(session, slug, name, kind, name_en)
+        handler = crypto.generate_key(f"Demo-behandelaar {name}")
+        path = instance / DEMO_KEYS / f"{slug}.key.json"
+        write_private_key(path, handler, demo.passphrase, iterations)
+        version = destination.key_list_version + 1
+        write_json(
+            key_list_path(keys_dir, slug),
+            crypto.sign_key_list(demo.institution.ed25519, slug, version, [handler.public]),
+        )
+        demo.key_files[slug] = path

@@ -1,0 +1,98 @@
+"""The instance's key folder: the institution public key and signed destination key lists."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline import crypto
+from hotline.models import Destination
+
+INSTITUTION_FILE = "institution.pub.json"
+
+
+class KeyringError(Exception):
+    """The key folder cannot give a verified key list; nothing may be sealed."""
+
+
+def key_list_path(keys_dir: Path, destination: str) -> Path:
+    """Return where a destination's signed key list lives."""
+    return keys_dir / f"{destination}.keylist.json"
+
+
+def institution_document(public_key: Ed25519PublicKey) -> dict[str, Any]:
+    """Return the publishable institution public key file."""
+    raw = public_key.public_bytes(crypto.Encoding.Raw, crypto.PublicFormat.Raw)
+    return {"type": "meldpunt-institution-key", "version": 1, "ed25519": crypto.b64e(raw),
+            "fingerprint": crypto.fingerprint(raw)}
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file, turning every failure into a KeyringError."""
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except FileNotFoundError as exc:
+        raise KeyringError(f"{path} does not exist") from exc
+    except (OSError, ValueError) as exc:
+        raise KeyringError(f"{path} is not readable JSON") from exc
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write a JSON file through a temporary name, so readers never see half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(path.suffix + ".partial")
+    partial.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
+    partial.replace(path)
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """Reads and verifies key lists against the institution key pinned in the settings."""
+
+    keys_dir: Path
+    institution_fingerprint: str
+
+    def institution_key(self) -> Ed25519PublicKey:
+        """Return the institution public key, if it matches the configured fingerprint."""
+        document = read_json(self.keys_dir / INSTITUTION_FILE)
+        try:
+            raw = crypto.b64d(document["ed25519"])
+        except (KeyError, TypeError, crypto.MalformedEnvelope) as exc:
+            raise KeyringError("the institution key file is malformed") from exc
+        if not self.institution_fingerprint or not hmac.compare_digest(
+            crypto.fingerprint(raw), self.institution_fingerprint.lower()
+        ):
+            raise KeyringError("the institution key does not match HOTLINE_INSTITUTION_KEY")
+        return Ed25519PublicKey.from_public_bytes(raw)
+
+    def verified(self, destination: str, min_version: int = 0) -> crypto.KeyList:
+        """Return a destination's key list, verified, or raise KeyringError."""
+        document = read_json(key_list_path(self.keys_dir, destination))
+        try:
+            return crypto.verify_key_list(document, self.institution_key(), destination, min_version)
+        except crypto.KeyListError as exc:
+            raise KeyringError(str(exc)) from exc
+
+    def for_destination(self, session: Session, destination: Destination) -> crypto.KeyList:
+        """Verify a destination's list and record its version, refusing rollbacks."""
+        key_list = self.verified(destination.slug, destination.key_list_version)
+        if key_list.version > destination.key_list_version:
+            destination.key_list_version = key_list.version
+            session.flush()
+        return key_list
+
+    def for_slugs(self, session: Session, slugs: list[str]) -> dict[str, crypto.KeyList]:
+        """Return verified key lists for several destinations by slug."""
+        destinations = session.scalars(select(Destination).where(Destination.slug.in_(slugs))).all()
+        found = {d.slug: d for d in destinations}
+        missing = [s for s in slugs if s not in found]
+        if missing:
+            raise KeyringError(f"unknown destination: {', '.join(missing)}")
+        return {slug: self.for_destination(session, found[slug]) for slug in slugs}

@@ -1,0 +1,149 @@
+"""The server path: seal a report on arrival, open a case by token, seal follow-up messages.
+
+Plaintext and the token live only in memory for the duration of one request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from hotline import cases, crypto, tokens
+from hotline.keyring import Keyring
+from hotline.models import Case
+from hotline.reports.forms import Details, Routed
+from hotline.routing import Target
+
+REPORTER = "reporter"
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """The instance values that turn a token into keys and a lookup digest."""
+
+    instance_salt: bytes
+    pepper: bytes
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One message of a case's conversation, as the reporter sees it."""
+
+    direction: str
+    day: dt.date
+    text: str | None  # None: the message could not be opened or verified
+    sender: str
+
+
+def chosen(targets: list[Target], deselected: list[str]) -> list[Target]:
+    """Drop the optional destinations the student deselected."""
+    return [t for t in targets if not (t.optional and t.destination in deselected)]
+
+
+def file_report(
+    session: Session,
+    keyring: Keyring,
+    secrets: Secrets,
+    routed: Routed,
+    details: Details,
+    targets: list[Target],
+    deadlines: tuple[int, int] = (7, 3),
+) -> tuple[str, Case]:
+    """Seal a report to the verified keys of its destinations and file the case; return the token."""
+    key_lists = keyring.for_slugs(session, [t.destination for t in targets])
+    recipients = cases.recipients(key_lists.values())
+    token = tokens.generate()
+    keys = tokens.derive(token, secrets.instance_salt)
+
+    def seal(plaintext: bytes, kind: str) -> crypto.Envelope:
+        return crypto.seal(
+            plaintext,
+            kind=kind,
+            direction="to_handlers",
+            reply_public_key=keys.reply_public,
+            recipients=recipients.items(),
+            signer=REPORTER,
+            signing_key=keys.signing_key,
+        )
+
+    envelopes = [seal(json.dumps(details.payload(routed)).encode("utf-8"), "report")]
+    envelopes += [seal(a.payload(), "attachment") for a in details.attachments]
+    case = cases.file_case(
+        session,
+        lookup_digest=tokens.lookup_digest(keys.lookup_key, secrets.pepper),
+        reply_public_key=keys.reply_public,
+        reporter_signing_key=keys.signing_public,
+        category=routed.category,
+        programme=routed.programme,
+        sector=routed.sector,
+        phase=routed.phase,
+        targets=targets,
+        envelopes=envelopes,
+        ack_days=deadlines[0],
+        feedback_months=deadlines[1],
+    )
+    return token, case
+
+
+def open_case(session: Session, secrets: Secrets, token: str) -> tuple[Case, tokens.CaseKeys]:
+    """Find the case of a typed token; raises a TokenError or CaseNotFound."""
+    keys = tokens.derive(token, secrets.instance_salt)
+    return cases.find_case(session, tokens.lookup_digest(keys.lookup_key, secrets.pepper)), keys
+
+
+def _handler_keys(session: Session, keyring: Keyring, case: Case) -> dict[str, tuple[str, bytes]]:
+    found: dict[str, tuple[str, bytes]] = {}
+    for route in case.routes:
+        key_list = keyring.for_destination(session, route.destination)
+        found |= {k.kid: (route.destination.name, k.ed25519) for k in key_list.keys}
+    return found
+
+
+def conversation(session: Session, keyring: Keyring, case: Case, keys: tokens.CaseKeys) -> list[Entry]:
+    """Open the messages the reporter can read: replies and their own follow-ups."""
+    handlers = _handler_keys(session, keyring, case)
+    own_kid = crypto.fingerprint(keys.reply_public)
+    entries = []
+    for record in case.envelopes:
+        if record.kind != "message":
+            continue
+        envelope = cases.envelope_of(record)
+        if own_kid not in envelope.kids():
+            continue
+        sender = "" if record.signer == REPORTER else handlers.get(record.signer, ("?", b""))[0]
+
+        def verify_key(signer: str) -> bytes | None:
+            if signer == REPORTER:
+                return case.reporter_signing_key if record.direction == "to_handlers" else None
+            key = handlers.get(signer)
+            return key[1] if key and record.direction == "to_reporter" else None
+
+        try:
+            plaintext = crypto.open_envelope(
+                envelope, keys.reply_key, verify_key=verify_key, reply_public_key=case.reply_public_key, kind="message"
+            )
+            text: str | None = json.loads(plaintext)["text"]
+        except (crypto.CryptoError, ValueError, KeyError, TypeError):
+            text = None  # shown as "could not be verified", never as genuine
+        entries.append(Entry(record.direction, record.day, text, sender))
+    return entries
+
+
+def add_message(session: Session, keyring: Keyring, case: Case, keys: tokens.CaseKeys, text: str) -> None:
+    """Seal a follow-up to the case's destinations and the reporter's own reply key."""
+    key_lists = [keyring.for_destination(session, route.destination) for route in case.routes]
+    recipients = cases.recipients(key_lists) | {crypto.fingerprint(keys.reply_public): keys.reply_public}
+    envelope = crypto.seal(
+        json.dumps({"text": text}).encode("utf-8"),
+        kind="message",
+        direction="to_handlers",
+        reply_public_key=case.reply_public_key,
+        recipients=recipients.items(),
+        signer=REPORTER,
+        signing_key=keys.signing_key,
+    )
+    cases.add_envelope(session, case, envelope)
+

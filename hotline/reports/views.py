@@ -1,0 +1,217 @@
+"""Report intake and status by token: plain HTML forms that need no JavaScript."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request
+from werkzeug.exceptions import TooManyRequests
+from werkzeug.wrappers import Response
+
+from hotline import cases, i18n, tokens
+from hotline.db import get_session
+from hotline.i18n import gettext as _
+from hotline.keyring import Keyring, KeyringError
+from hotline.reports import forms, service
+from hotline.routing import NoDestination, Routing, Target
+
+bp = Blueprint("reports", __name__)
+LOCAL_PATH = re.compile(r"/(?:[A-Za-z0-9_.~-]+(?:/[A-Za-z0-9_.~-]+)*/?)?")  # no scheme, host, backslash or //
+
+
+def routing() -> Routing:
+    return current_app.extensions["hotline.routing"]  # type: ignore[no-any-return]
+
+
+def keyring() -> Keyring:
+    return current_app.extensions["hotline.keyring"]  # type: ignore[no-any-return]
+
+
+def secrets() -> service.Secrets:
+    config = current_app.config
+    return service.Secrets(bytes.fromhex(config["INSTANCE_SALT"]), bytes.fromhex(config["LOOKUP_PEPPER"]))
+
+
+def limits() -> dict[str, int]:
+    config = current_app.config
+    return {k: config[k] for k in ("MAX_ATTACHMENTS", "MAX_ATTACHMENT_BYTES", "MAX_DESCRIPTION_CHARS")}
+
+
+def programme_names() -> dict[str, str]:
+    return {p.slug: p.name for p in cases.programmes(get_session())}
+
+
+def render_step1(routed: forms.Routed, status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "reports/report.html", routed=routed, routing=routing(), programmes=programme_names(),
+        sectors=forms.SECTORS, phases=forms.PHASES,
+    ), status
+
+
+def recipients_view(targets: list[Target]) -> list[dict[str, Any]]:
+    """Describe each target with its verified recipients' names, or why it cannot receive."""
+    session = get_session()
+    destinations = cases.destinations(session, [t.destination for t in targets])
+    shown = []
+    for target in targets:
+        try:
+            key_list = keyring().for_slugs(session, [target.destination])[target.destination]
+            people, error = [k.name for k in key_list.keys], None
+        except KeyringError:
+            people, error = [], _("Deze bestemming kan nu geen meldingen ontvangen.")
+        destination = destinations[target.destination]
+        shown.append({
+            "target": target, "name": i18n.label({"nl": destination.name, "en": destination.name_en or destination.name}),
+            "kind": i18n.label(routing().kinds[target.kind]), "people": people, "error": error,
+        })
+    return shown
+
+
+def render_step2(
+    routed: forms.Routed, targets: list[Target], details: forms.Details, status: int = 200, notice: str | None = None
+) -> tuple[str, int]:
+    return render_template(
+        "reports/details.html", routed=routed, details=details, recipients=recipients_view(targets),
+        category=routing().categories[routed.category], programme=programme_names()[routed.programme],
+        limits=limits(), notice=notice,
+    ), status
+
+
+def parse_step1() -> tuple[forms.Routed, list[Target]]:
+    routed = forms.parse_routed(request.form, routing(), set(programme_names()))
+    targets: list[Target] = []
+    if not routed.errors:
+        try:
+            targets = cases.plan(get_session(), routing(), routed.category, routed.programme)
+        except NoDestination:
+            routed.errors["category"] = _("Voor deze keuze is nog geen bestemming ingesteld. Kies iets anders of probeer het later.")
+    return routed, targets
+
+
+@bp.get("/")
+def index() -> str:
+    """Show what the hotline is and the two ways in."""
+    return render_template("reports/index.html")
+
+
+@bp.get("/report")
+def report() -> tuple[str, int]:
+    """Show step one: what happened, and for which programme."""
+    return render_step1(forms.Routed())
+
+
+@bp.post("/report/details")
+def details() -> tuple[str, int]:
+    """Check step one and show step two: where it goes, and the report itself."""
+    routed, targets = parse_step1()
+    if routed.errors:
+        return render_step1(routed, 400)
+    return render_step2(routed, targets, forms.Details())
+
+
+@bp.post("/report/submit")
+def submit() -> tuple[str, int]:
+    """Seal the report on arrival, file the case and show the token once."""
+    routed, targets = parse_step1()
+    if routed.errors:
+        return render_step1(routed, 400)
+    optional = {t.destination for t in targets if t.optional}
+    details = forms.parse_details(request.form, request.files.getlist("attachments"), limits(), optional)
+    if details.errors:
+        return render_step2(routed, targets, details, 400)
+    session = get_session()
+    try:
+        token, case = service.file_report(
+            session, keyring(), secrets(), routed, details, service.chosen(targets, details.deselected),
+            (current_app.config["ACK_DAYS"], current_app.config["FEEDBACK_MONTHS"]),
+        )
+    except KeyringError:
+        session.rollback()
+        notice = _("Je melding is niet verstuurd: een bestemming kan nu geen meldingen ontvangen. Je tekst staat hieronder nog; probeer het later opnieuw.")
+        return render_step2(routed, targets, details, 503, notice)
+    return render_template("reports/token.html", token=token, case=case), 201
+
+
+@bp.get("/status")
+def status_form() -> str:
+    """Ask for the case token."""
+    return render_template("reports/status_form.html", token="", error=None)
+
+
+def render_status(token: str, notice: str | None = None, message: str = "", error: str | None = None,
+                  code: int = 200) -> tuple[str, int]:
+    """Open the case of a token and show its status and conversation."""
+    session = get_session()
+    try:
+        case, keys = service.open_case(session, secrets(), token)
+    except tokens.TokenChecksumError:
+        return render_template("reports/status_form.html", token=token, error=_(
+            "Deze code bevat een typefout: de controletekens kloppen niet. Kijk de code nog eens na.")), 400
+    except tokens.MalformedToken:
+        return render_template("reports/status_form.html", token=token, error=_(
+            "Een code bestaat uit 27 letters en cijfers, zoals ABCDE-FGHJK-MNPQR-STVWX-YZ012-34.")), 400
+    except cases.CaseNotFound:
+        return render_template("reports/status_form.html", token=token, error=_(
+            "Bij deze code hoort geen melding. Controleer de code; meldingen worden na afsluiting na een tijd verwijderd.")), 404
+    entries = service.conversation(session, keyring(), case, keys)
+    return render_template(
+        "reports/status.html", case=case, token=tokens.normalise(token), entries=entries, notice=notice,
+        message=message, error=error, routing=routing(),
+    ), code
+
+
+@bp.post("/status")
+def status() -> tuple[str, int]:
+    """Show a case's status, deadlines and replies for a typed token."""
+    return render_status(request.form.get("token", ""))
+
+
+@bp.post("/status/message")
+def message() -> tuple[str, int]:
+    """Seal a follow-up message from the reporter."""
+    token, text = request.form.get("token", ""), request.form.get("message", "").strip()
+    if not text or len(text) > current_app.config["MAX_DESCRIPTION_CHARS"]:
+        return render_status(token, message=text, error=_("Schrijf een bericht (hoogstens %(n)s tekens).",
+                                                           n=current_app.config["MAX_DESCRIPTION_CHARS"]), code=400)
+    session = get_session()
+    try:
+        case, keys = service.open_case(session, secrets(), token)
+        service.add_message(session, keyring(), case, keys, text)
+    except (tokens.TokenError, cases.CaseNotFound):
+        return render_status(token)
+    except KeyringError:
+        session.rollback()
+        return render_status(token, message=text, code=503, error=_(
+            "Je bericht is niet verstuurd: een bestemming kan nu geen berichten ontvangen. Probeer het later opnieuw."))
+    return render_status(token, notice=_("Je bericht is versleuteld en verstuurd."))
+
+
+@bp.get("/lang/<language>")
+def language(language: str) -> Response:
+    """Switch the language and return to the page the student was on."""
+    target = request.args.get("next", "/")
+    if not LOCAL_PATH.fullmatch(target):
+        target = "/"
+    response = redirect(target)
+    if language in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, language, max_age=365 * 86400, samesite="Strict", httponly=True,
+                            secure=bool(current_app.config["TLS"]))
+    return response
+
+
+@bp.errorhandler(TooManyRequests)
+def too_many(_error: TooManyRequests) -> tuple[str, int]:
+    """Keep what the student typed when a rate limit is hit."""
+    notice = _("Er kwamen te veel verzoeken tegelijk. Je tekst staat hieronder nog; wacht even en probeer het opnieuw.")
+    if request.endpoint == "reports.submit":
+        routed, targets = parse_step1()
+        if not routed.errors:
+            optional = {t.destination for t in targets if t.optional}
+            details = forms.parse_details(request.form, [], limits(), optional)
+            details.errors = {}
+            return render_step2(routed, targets, details, 429, notice)
+    if request.endpoint in ("reports.status", "reports.message"):
+        return render_template("reports/status_form.html", token=request.form.get("token", ""), error=notice,
+                               message=request.form.get("message", "")), 429
+    return render_template("errors/error.html", code=429, title=_("Even wachten"), advice=notice), 429

@@ -1,0 +1,121 @@
+"""Headers, CSRF, in-memory uploads, hashed rate-limit keys and address-free logging.
+
+This is the one module that reads the client address, and only to hash it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import io
+import logging
+import re
+from typing import IO, Any
+
+from flask import Flask, Request, Response, current_app, request
+from flask_limiter import Limiter
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.serving import WSGIRequestHandler
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+_ADDRESS = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b|\b(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}\b")
+
+
+class InMemoryRequest(Request):
+    """Parse uploads into memory, never into a temporary file."""
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        return io.BytesIO()
+
+
+class AddressFilter(logging.Filter):
+    """Redact anything that looks like an IP address from a log record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg, record.args = _ADDRESS.sub("[address removed]", message), None
+        return True
+
+
+class AnonymousRequestHandler(WSGIRequestHandler):
+    """The built-in server's handler, logging neither the address nor the time."""
+
+    def address_string(self) -> str:
+        return "-"
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        level = logging.ERROR if type == "error" else logging.INFO
+        logging.getLogger("werkzeug").log(level, message, *args)
+
+
+def rate_limit_key() -> str:
+    """Return a keyed hash of the client address; the secret changes every day."""
+    day = dt.date.today().isoformat().encode()
+    secret = hmac.new(current_app.config["SECRET_KEY"].encode(), b"ratelimit|" + day, hashlib.sha256).digest()
+    address = (request.remote_addr or "").encode()
+    return hmac.new(secret, address, hashlib.sha256).hexdigest()[:32]
+
+
+def set_headers(response: Response) -> Response:
+    """Add the security headers; nothing but static files may be cached."""
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+    return response
+
+
+def init_app(app: Flask) -> Limiter:
+    """Apply the security baseline to an app and return its rate limiter."""
+    app.request_class = InMemoryRequest
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=bool(app.config["TLS"]),
+        SESSION_COOKIE_NAME="__Host-session" if app.config["TLS"] else "session",
+        PREFERRED_URL_SCHEME="https" if app.config["TLS"] else "http",
+        WTF_CSRF_TIME_LIMIT=None,  # the token is bound to the session; a slow writer must not lose a report
+        RATELIMIT_STORAGE_URI=app.config["RATELIMIT_STORAGE_URL"],
+        RATELIMIT_HEADERS_ENABLED=False,
+    )
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)  # type: ignore[method-assign]
+    CSRFProtect(app)
+    app.after_request(set_headers)
+    for name in ("werkzeug", "flask_limiter", app.logger.name):
+        logging.getLogger(name).addFilter(AddressFilter())
+    return Limiter(rate_limit_key, app=app, enabled=app.config["RATELIMIT_ENABLED"])

@@ -1,0 +1,93 @@
+"""Case tokens: generate, normalise, check, and derive the lookup, reply and signing keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from hotline.crypto import hkdf, raw_public
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
+SYMBOLS = 25  # 125 random bits
+CHECK_SYMBOLS = 2
+GROUP = 5
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+LABEL_LOOKUP = b"meldpunt/v1/lookup"
+LABEL_REPLY = b"meldpunt/v1/reply-x25519"
+LABEL_SIGNING = b"meldpunt/v1/reporter-ed25519"
+
+
+class TokenError(ValueError):
+    """Base of token failures."""
+
+
+class MalformedToken(TokenError):
+    """The text has the wrong length or characters to be a case token."""
+
+
+class TokenChecksumError(TokenError):
+    """The check symbols do not match: most likely a typo."""
+
+
+def _check(symbols: str) -> str:
+    digest = int.from_bytes(hashlib.sha256(symbols.encode("ascii")).digest()[:2], "big")
+    return ALPHABET[digest >> 11] + ALPHABET[(digest >> 6) & 31]
+
+
+def _format(symbols: str) -> str:
+    body = [symbols[i : i + GROUP] for i in range(0, SYMBOLS, GROUP)]
+    return "-".join([*body, _check(symbols)])
+
+
+def generate() -> str:
+    """Return a new token in its canonical grouped form."""
+    return _format("".join(secrets.choice(ALPHABET) for _ in range(SYMBOLS)))
+
+
+def normalise(text: str) -> str:
+    """Return the canonical token for typed text, or raise MalformedToken/TokenChecksumError."""
+    compact = "".join(text.split()).replace("-", "").upper().translate(_CONFUSABLE)
+    if len(compact) != SYMBOLS + CHECK_SYMBOLS or any(c not in ALPHABET for c in compact):
+        raise MalformedToken("a case token has 27 letters and digits")
+    symbols, check = compact[:SYMBOLS], compact[SYMBOLS:]
+    if not hmac.compare_digest(_check(symbols), check):
+        raise TokenChecksumError("the token contains a typo")
+    return _format(symbols)
+
+
+@dataclass(frozen=True)
+class CaseKeys:
+    """Everything derived from a token; the token itself is not kept."""
+
+    lookup_key: bytes
+    reply_key: X25519PrivateKey
+    signing_key: Ed25519PrivateKey
+
+    @property
+    def reply_public(self) -> bytes:
+        return raw_public(self.reply_key)
+
+    @property
+    def signing_public(self) -> bytes:
+        return raw_public(self.signing_key)
+
+
+def derive(token: str, instance_salt: bytes) -> CaseKeys:
+    """Derive the case keys from a canonical token with the instance salt."""
+    ikm = normalise(token).encode("ascii")
+    return CaseKeys(
+        hkdf(ikm, LABEL_LOOKUP, salt=instance_salt),
+        X25519PrivateKey.from_private_bytes(hkdf(ikm, LABEL_REPLY, salt=instance_salt)),
+        Ed25519PrivateKey.from_private_bytes(hkdf(ikm, LABEL_SIGNING, salt=instance_salt)),
+    )
+
+
+def lookup_digest(lookup_key: bytes, pepper: bytes) -> str:
+    """Return the stored form of a lookup key: HMAC-SHA256 with the server pepper."""
+    return hmac.new(pepper, lookup_key, hashlib.sha256).hexdigest()

@@ -1,0 +1,174 @@
+"""Fixtures: an app on SQLite (or PostgreSQL/Redis when CI says so), demo keys, a client, a CLI runner."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from hotline import create_app, crypto, db, demo
+from hotline.keyring import INSTITUTION_FILE, institution_document, key_list_path, write_json
+
+PASSPHRASE = "demo passphrase for tests only"
+PRODUCTION_ITERATIONS = crypto.PBKDF2_ITERATIONS  # read before any fixture makes it cheap
+TOKEN_RE = re.compile(r'data-case-token="([0-9A-Z-]+)"')
+STATUS_RE = re.compile(r'data-case-status="([a-z_]+)"')
+
+
+@pytest.fixture(autouse=True)
+def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep key files fast in tests; production files use 600,000 iterations."""
+    monkeypatch.setattr(crypto, "PBKDF2_ITERATIONS", 1000)
+
+
+@dataclass
+class DemoMaterial:
+    institution: crypto.PrivateKey
+    handlers: dict[str, crypto.PrivateKey]
+
+
+@pytest.fixture(scope="session")
+def material() -> DemoMaterial:
+    """One institution key and one handler key per demo destination, made once."""
+    return DemoMaterial(
+        crypto.generate_key("Test-instelling"),
+        {slug: crypto.generate_key(f"Behandelaar {name}") for slug, name, _en, _kind in demo.DESTINATIONS},
+    )
+
+
+def publish(keys_dir: Path, material: DemoMaterial, slug: str, keys: list[crypto.PublicKey], version: int = 1) -> None:
+    """Write a destination key list signed with the test institution key."""
+    write_json(key_list_path(keys_dir, slug), crypto.sign_key_list(material.institution.ed25519, slug, version, keys))
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """SQLite in the test folder, or a clean PostgreSQL database from HOTLINE_TEST_DATABASE_URL."""
+    url = os.environ.get("HOTLINE_TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
+        return
+    engine = db.make_engine(url)
+    reset = "DROP SCHEMA public CASCADE; CREATE SCHEMA public"
+    with engine.begin() as connection:
+        connection.execute(text(reset))
+    yield url
+    with engine.begin() as connection:
+        connection.execute(text(reset))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    material: DemoMaterial,
+    database_url: str,
+) -> Iterator[Flask]:
+    """A migrated instance with the demo destinations and signed key lists.
+
+    Mark a test with @pytest.mark.app_config(KEY=value) to change settings, e.g. turn CSRF on.
+    """
+    keys_dir = tmp_path / "keys"
+    write_json(keys_dir / INSTITUTION_FILE, institution_document(material.institution.ed25519.public_key()))
+    for slug, handler in material.handlers.items():
+        publish(keys_dir, material, slug, [handler.public])
+    settings = {
+        "INSTANCE": str(tmp_path / "instance"),
+        "DATABASE_URL": database_url,
+        "KEYS_DIR": str(keys_dir),
+        "SECRET_KEY": secrets.token_hex(32),
+        "LOOKUP_PEPPER": secrets.token_hex(32),
+        "INSTANCE_SALT": secrets.token_hex(32),
+        "INSTITUTION_KEY": crypto.institution_fingerprint(material.institution.ed25519.public_key()),
+    }
+    for key, value in settings.items():
+        monkeypatch.setenv(f"HOTLINE_{key}", value)
+    test_config: dict[str, Any] = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
+    redis_url = os.environ.get("HOTLINE_TEST_REDIS_URL")
+    if redis_url:
+        test_config |= {"RATELIMIT_STORAGE_URL": redis_url, "RATELIMIT_KEY_PREFIX": secrets.token_hex(8)}
+    marker = request.node.get_closest_marker("app_config")
+    test_config |= marker.kwargs if marker else {}
+    app = create_app(test_config)
+    db.upgrade(app)
+    with app.app_context():
+        session = app.extensions["hotline.sessionmaker"]()
+        for slug, name, name_en, kind in demo.DESTINATIONS:
+            demo.add_destination(session, slug, name, kind, name_en)
+        session.close()
+    yield app
+    app.extensions["hotline.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Any]:
+    """A database session inside an app context."""
+    with app.app_context():
+        yield db.get_session()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    """Invoke the `hotline` CLI against the test instance's settings."""
+    from hotline.cli import cli
+
+    def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+
+    return invoke
+
+
+REPORT = {
+    "category": "discrimination.origin",
+    "programme": "hbo-ict",
+    "description": "Bij het sollicitatiegesprek werd naar mijn afkomst gevraagd.",
+}
+
+
+def post_multipart(client: FlaskClient, url: str, data: dict[str, Any], **options: Any) -> Any:
+    """POST a multipart body encoded in memory (the test client would spool big ones to a temp file)."""
+    boundary, body = encode_multipart(data)
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}", **options)
+
+
+def upload(data: bytes, filename: str, content_type: str = "application/octet-stream") -> FileStorage:
+    """Return a file field for post_multipart."""
+    return FileStorage(io.BytesIO(data), filename=filename, content_type=content_type)
+
+
+def file_report(client: FlaskClient, **fields: Any) -> str:
+    """File a report through the no-JavaScript form and return the token."""
+    response = client.post("/report/submit", data=REPORT | fields, content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_data(as_text=True)[:2000]
+    match = TOKEN_RE.search(response.get_data(as_text=True))
+    assert match
+    return match.group(1)
+
+
+def status_of(client: FlaskClient, token: str) -> str:
+    """Return the machine-readable status shown for a token."""
+    response = client.post("/status", data={"token": token})
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    match = STATUS_RE.search(response.get_data(as_text=True))
+    assert match
+    return match.group(1)

@@ -1,0 +1,91 @@
+"""Database: SQLite hardening, migrations that match the models, random ids, day-precision dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from conftest import file_report
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, select, text
+
+from hotline import db, demo, models
+
+CASE_ID = re.compile(r"^[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}$")
+RANDOM_ID = re.compile(r"^[0-9a-f]{32}$")
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def engine_of(app: Flask) -> Engine:
+    engine: Engine = app.extensions["hotline.engine"]
+    return engine
+
+
+def test_sqlite_uses_wal_and_secure_delete(app: Flask) -> None:
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("SQLite pragmas only")
+    with engine_of(app).connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_migrations_produce_exactly_the_models_schema(app: Flask) -> None:
+    with engine_of(app).connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), models.Base.metadata)
+    assert diff == []
+
+
+def current_revision(app: Flask) -> str | None:
+    with engine_of(app).connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_upgrading_twice_is_harmless(app: Flask, client: FlaskClient, session: Any) -> None:
+    file_report(client)
+    head = ScriptDirectory.from_config(db.alembic_config(app.config["DATABASE_URL"])).get_current_head()
+    db.upgrade(app)
+    db.upgrade(app)
+    assert current_revision(app) == head
+    assert db.is_initialised(app)
+    assert len(session.scalars(select(models.Case)).all()) == 1
+    assert len(session.scalars(select(models.Destination)).all()) == len(demo.DESTINATIONS)
+
+
+def test_no_table_has_a_counter_for_a_key() -> None:
+    for table in models.Base.metadata.sorted_tables:
+        (column,) = table.primary_key.columns
+        assert column.type.python_type is str, table.name
+
+
+def test_ids_are_random_not_counters(client: FlaskClient, session: Any) -> None:
+    file_report(client)
+    file_report(client, category="labour.unsafe")
+    found = session.scalars(select(models.Case)).all()
+    first, second = (case.id for case in found)
+    assert first != second
+    assert CASE_ID.match(first) and CASE_ID.match(second)
+    assert first[:5] != second[:5]  # a shared prefix would hint at a counter
+    envelopes = session.scalars(select(models.EnvelopeRecord)).all()
+    routes = session.scalars(select(models.CaseRoute)).all()
+    destinations = session.scalars(select(models.Destination)).all()
+    for row in (*envelopes, *routes, *destinations):
+        assert RANDOM_ID.match(row.id), row
+    assert len({row.id for row in envelopes}) == len(envelopes) == 2
+
+
+def test_reporter_dates_are_days_without_a_time(client: FlaskClient, session: Any) -> None:
+    file_report(client)
+    case = session.scalars(select(models.Case)).one()
+    for value in (case.received_on, case.ack_due, case.feedback_due, *(e.day for e in case.envelopes)):
+        assert type(value) is dt.date
+    stored = session.execute(text('SELECT received_on FROM "case"')).scalar()
+    assert DAY.match(str(stored))
+    for day in session.execute(text("SELECT day FROM envelope")).scalars():
+        assert DAY.match(str(day))

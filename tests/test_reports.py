@@ -1,0 +1,302 @@
+"""Report intake and status by token, through the no-JavaScript forms."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPORT, file_report, post_multipart, publish, status_of, upload
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import select
+
+from hotline import cases, crypto, models
+from hotline.reports import attachments, service
+
+
+def open_all(case: models.Case, key: crypto.PrivateKey) -> list[tuple[str, bytes]]:
+    """Open every envelope of a case sealed to a handler key, as the CLI would."""
+
+    def verify_key(signer: str) -> bytes | None:
+        return case.reporter_signing_key if signer == service.REPORTER else None
+
+    opened = []
+    for record in case.envelopes:
+        envelope = cases.envelope_of(record)
+        if key.kid in envelope.kids() and record.direction == "to_handlers":
+            plaintext = crypto.open_envelope(
+                envelope, key.x25519, verify_key=verify_key, reply_public_key=case.reply_public_key
+            )
+            opened.append((record.kind, plaintext))
+    return opened
+
+
+def only_case(session: Any) -> models.Case:
+    found = session.scalars(select(models.Case)).all()
+    assert len(found) == 1
+    return found[0]
+
+
+def test_pages_work_without_javascript_and_name_112(client: FlaskClient) -> None:
+    for url in ("/", "/report", "/status"):
+        body = client.get(url).get_data(as_text=True)
+        assert "112" in body
+        assert "<script" not in body
+
+
+def test_step_one_groups_and_explains_categories(client: FlaskClient) -> None:
+    body = client.get("/report").get_data(as_text=True)
+    for group in ("Discriminatie", "Intimidatie en ongewenst gedrag", "Stagemisbruik", "Arbeidsrecht en veiligheid"):
+        assert group in body
+    assert "anonieme statistieken" in body
+    assert 'value="healthcare"' in body
+
+
+def test_step_one_error_keeps_the_choices(client: FlaskClient) -> None:
+    response = client.post("/report/details", data={"programme": "hbo-ict", "sector": "healthcare"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Kies wat er is gebeurd." in body
+    assert 'value="hbo-ict" selected' in body
+    assert 'value="healthcare" selected' in body
+
+
+def test_step_two_names_the_recipients_from_the_verified_key_list(client: FlaskClient, material: Any) -> None:
+    response = client.post("/report/details", data={"category": "discrimination.age", "programme": "verpleegkunde"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.escape(material.handlers["verpleegkunde"].name) in body
+    assert html.escape(material.handlers["diversiteit"].name) in body
+    assert 'name="destinations" value="diversiteit"' in body
+    assert "ziet je tekst dus heel even" in body
+
+
+def test_submit_files_a_sealed_case_and_shows_the_token_once(client: FlaskClient, session: Any) -> None:
+    token = file_report(client, sector="healthcare", phase="search")
+    case = only_case(session)
+    assert case.status == "received"
+    assert (case.sector, case.phase) == ("healthcare", "search")
+    assert [e.kind for e in case.envelopes] == ["report"]
+    assert REPORT["description"].encode() not in case.envelopes[0].ciphertext
+    assert token.encode() not in json.dumps(cases.metadata(case)).encode()
+
+
+def test_handler_of_the_destination_decrypts_and_others_cannot(
+    client: FlaskClient, session: Any, material: Any
+) -> None:
+    file_report(client, organisation="Bedrijf BV", date_from="2026-09-01", date_to="2026-10-01")
+    case = only_case(session)
+    [(kind, plaintext)] = open_all(case, material.handlers["hbo-ict"])
+    report = json.loads(plaintext)
+    assert kind == "report"
+    assert report["description"] == REPORT["description"]
+    assert (report["organisation"], report["date_from"]) == ("Bedrijf BV", "2026-09-01")
+    assert open_all(case, material.handlers["arbeidsinspectie"]) == []
+
+
+def test_deselected_optional_destination_gets_nothing(client: FlaskClient, session: Any, material: Any) -> None:
+    file_report(client)  # "destinations" not sent: the D&I office is deselected
+    case = only_case(session)
+    assert cases.destination_slugs(case) == ["hbo-ict"]
+    assert open_all(case, material.handlers["diversiteit"]) == []
+
+
+def test_labour_report_reaches_inspectorate_and_programme(client: FlaskClient, session: Any, material: Any) -> None:
+    file_report(client, category="labour.underpayment")
+    case = only_case(session)
+    assert sorted(cases.destination_slugs(case)) == ["arbeidsinspectie", "hbo-ict"]
+    assert len(open_all(case, material.handlers["arbeidsinspectie"])) == 1
+    assert len(open_all(case, material.handlers["hbo-ict"])) == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"description": "  "}, "Beschrijf kort wat er is gebeurd."),
+        ({"date_from": "gisteren"}, "Gebruik een datum als 2026-03-01"),
+        ({"date_from": "2026-05-02", "date_to": "2026-05-01"}, "De einddatum ligt voor de begindatum."),
+        ({"description": "x" * 20_001}, "Je beschrijving is te lang"),
+    ],
+)
+def test_bad_details_get_an_error_and_keep_the_text(client: FlaskClient, fields: dict[str, str], error: str) -> None:
+    data = REPORT | {"organisation": "Naam die blijft staan"} | fields
+    response = client.post("/report/submit", data=data, content_type="multipart/form-data")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert error in body
+    assert "Naam die blijft staan" in body
+
+
+def test_too_many_attachments_are_refused_with_the_text_kept(client: FlaskClient) -> None:
+    files = [(io.BytesIO(b"notes"), f"n{i}.txt") for i in range(6)]
+    response = client.post(
+        "/report/submit", data=REPORT | {"attachments": files}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert REPORT["description"] in response.get_data(as_text=True)
+
+
+def test_oversized_attachment_is_refused(app: Flask, client: FlaskClient) -> None:
+    app.config["MAX_ATTACHMENT_BYTES"] = 1000
+    data = REPORT | {"attachments": [(io.BytesIO(b"x" * 1001), "groot.txt")]}
+    response = client.post("/report/submit", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "groot.txt is groter dan" in response.get_data(as_text=True)
+
+
+def jpeg_with_location() -> bytes:
+    image = Image.new("RGB", (40, 30), "red")
+    exif = Image.Exif()
+    exif[0x010F] = "CanaryCamera"  # Make
+    exif[0x8825] = {1: "N", 2: (52.0, 5.0, 0.0)}  # GPS info
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_images_lose_their_metadata_before_sealing(client: FlaskClient, session: Any, material: Any) -> None:
+    original = jpeg_with_location()
+    assert b"CanaryCamera" in original
+    data = REPORT | {"attachments": [(io.BytesIO(original), "foto.jpg", "image/jpeg")]}
+    assert client.post("/report/submit", data=data, content_type="multipart/form-data").status_code == 201
+    opened = dict(open_all(only_case(session), material.handlers["hbo-ict"]))
+    attachment = attachments.parse_payload(opened["attachment"])
+    assert attachment.name == "foto.jpg"
+    assert b"CanaryCamera" not in attachment.data
+    with Image.open(io.BytesIO(attachment.data)) as image:
+        assert image.size == (40, 30)
+        assert not image.getexif()
+
+
+def test_broken_image_is_refused_clearly(client: FlaskClient) -> None:
+    data = REPORT | {"attachments": [(io.BytesIO(b"not a picture"), "foto.jpg", "image/jpeg")]}
+    response = client.post("/report/submit", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "beschadigd" in response.get_data(as_text=True)
+
+
+def test_large_upload_never_touches_a_temp_file(
+    client: FlaskClient, session: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("a temporary file was opened for an upload")
+
+    for name in ("TemporaryFile", "NamedTemporaryFile", "SpooledTemporaryFile", "mkstemp"):
+        monkeypatch.setattr(tempfile, name, refuse)
+    big = b"%PDF-1.4 " + b"a" * (4 * 1024 * 1024)
+    data = REPORT | {"attachments": upload(big, "verslag.pdf", "application/pdf")}
+    assert post_multipart(client, "/report/submit", data).status_code == 201
+    assert list(temp.iterdir()) == []
+    assert only_case(session).envelopes[1].kind == "attachment"
+
+
+def test_status_accepts_the_token_typed_loosely(client: FlaskClient) -> None:
+    token = file_report(client)
+    assert status_of(client, token) == "received"
+    assert status_of(client, token.lower().replace("-", "")) == "received"
+    assert status_of(client, " ".join(token.split("-")).lower()) == "received"
+
+
+def test_status_shows_the_deadlines(client: FlaskClient, session: Any) -> None:
+    token = file_report(client)
+    case = only_case(session)
+    body = client.post("/status", data={"token": token}).get_data(as_text=True)
+    assert f'data-deadline="ack">{case.ack_due.isoformat()}' in body
+    assert f'data-deadline="feedback">{case.feedback_due.isoformat()}' in body
+    assert (case.ack_due - case.received_on).days == 7
+
+
+def test_a_typo_in_the_token_is_caught_before_lookup(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = file_report(client)
+    typo = ("1" if token[0] != "1" else "2") + token[1:]
+
+    def no_lookup(*_args: Any) -> None:
+        raise AssertionError("looked up a token with a typo")
+
+    monkeypatch.setattr(cases, "find_case", no_lookup)
+    response = client.post("/status", data={"token": typo})
+    assert response.status_code == 400
+    assert "typefout" in response.get_data(as_text=True)
+
+
+def test_unknown_token_is_a_clear_404(client: FlaskClient) -> None:
+    from hotline import tokens
+
+    response = client.post("/status", data={"token": tokens.generate()})
+    assert response.status_code == 404
+    assert "Bij deze code hoort geen melding" in response.get_data(as_text=True)
+
+
+def test_follow_up_is_sealed_to_handlers_and_the_reporter(
+    client: FlaskClient, session: Any, material: Any
+) -> None:
+    token = file_report(client)
+    response = client.post("/status/message", data={"token": token, "message": "Nog een detail."})
+    assert response.status_code == 200
+    assert "Nog een detail." in response.get_data(as_text=True)
+    opened = open_all(only_case(session), material.handlers["hbo-ict"])
+    assert ("message", json.dumps({"text": "Nog een detail."}).encode()) in opened
+
+
+def test_reply_is_decrypted_on_the_status_page(app: Flask, client: FlaskClient, session: Any, material: Any) -> None:
+    token = file_report(client)
+    cases.add_reply(session, app.extensions["hotline.keyring"], only_case(session), material.handlers["hbo-ict"],
+                    "We nemen contact op met de stageplek.")
+    body = client.post("/status", data={"token": token}).get_data(as_text=True)
+    assert "We nemen contact op met de stageplek." in body
+    assert "· HBO-ICT" in body
+
+
+def test_a_forged_reply_is_not_shown_as_genuine(app: Flask, client: FlaskClient, session: Any, material: Any) -> None:
+    token = file_report(client)
+    case = only_case(session)
+    cases.add_reply(session, app.extensions["hotline.keyring"], case, material.handlers["hbo-ict"], "Echt antwoord")
+    record = case.envelopes[-1]
+    record.signature = bytes(64)
+    session.commit()
+    body = client.post("/status", data={"token": token}).get_data(as_text=True)
+    assert "Echt antwoord" not in body
+    assert "kon niet worden geopend of is niet echt" in body
+
+
+def test_empty_follow_up_keeps_the_page(client: FlaskClient) -> None:
+    token = file_report(client)
+    response = client.post("/status/message", data={"token": token, "message": " "})
+    assert response.status_code == 400
+    assert 'data-case-status="received"' in response.get_data(as_text=True)
+
+
+def test_key_added_without_signature_is_never_sealed_to(
+    app: Flask, client: FlaskClient, session: Any, material: Any
+) -> None:
+    path = Path(app.config["KEYS_DIR"]) / "hbo-ict.keylist.json"
+    document = json.loads(path.read_text())
+    body = json.loads(document["body"])
+    intruder = crypto.generate_key("Indringer")
+    body["keys"].append(intruder.public.to_json())
+    document["body"] = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    path.write_text(json.dumps(document))
+    response = client.post("/report/submit", data=REPORT, content_type="multipart/form-data")
+    assert response.status_code == 503
+    assert REPORT["description"] in response.get_data(as_text=True)
+    assert session.scalars(select(models.Case)).all() == []
+
+
+def test_rolled_back_key_list_is_refused(app: Flask, client: FlaskClient, material: Any) -> None:
+    keys_dir = Path(app.config["KEYS_DIR"])
+    newer = crypto.generate_key("Nieuwe behandelaar")
+    publish(keys_dir, material, "hbo-ict", [material.handlers["hbo-ict"].public, newer.public], version=2)
+    file_report(client)
+    publish(keys_dir, material, "hbo-ict", [material.handlers["hbo-ict"].public], version=1)
+    response = client.post("/report/submit", data=REPORT, content_type="multipart/form-data")
+    assert response.status_code == 503

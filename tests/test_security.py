@@ -1,0 +1,129 @@
+"""The security baseline: headers on every route, CSRF, cookies, limits and generic errors."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from conftest import REPORT, file_report
+from flask import Flask
+from flask.testing import FlaskClient
+
+ARGUMENTS = {"language": "en", "filename": "css/hotline.css"}
+
+
+def every_request(app: Flask) -> list[tuple[str, str]]:
+    """Return (method, url) for every rule and method the app serves."""
+    requests = []
+    for rule in app.url_map.iter_rules():
+        url = rule.build({a: ARGUMENTS[a] for a in rule.arguments})[1]  # type: ignore[index]
+        requests += [(method, url) for method in sorted(rule.methods or ()) if method not in ("HEAD", "OPTIONS")]
+    return requests
+
+
+def test_every_route_sends_the_security_headers(app: Flask, client: FlaskClient) -> None:
+    requests = every_request(app)
+    assert len(requests) >= 8
+    for method, url in requests:
+        response = client.open(url, method=method, data={} if method == "POST" else None)
+        headers = response.headers
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp, url
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, url
+        assert headers["Referrer-Policy"] == "no-referrer", url
+        assert headers["X-Content-Type-Options"] == "nosniff", url
+        if not url.startswith("/static/"):
+            assert headers["Cache-Control"] == "no-store", url
+        assert response.status_code < 500, (method, url)
+        response.close()
+
+
+def test_case_pages_are_never_cached(client: FlaskClient) -> None:
+    token = file_report(client)
+    for response in (client.post("/status", data={"token": token}), client.get("/status")):
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_load_nothing_from_another_host(client: FlaskClient) -> None:
+    pages = [client.get(u).get_data(as_text=True) for u in ("/", "/report", "/status")]
+    pages.append(client.post("/report/details", data=REPORT).get_data(as_text=True))
+    for body in pages:
+        assert not re.search(r'(src|href|action)="(https?:)?//', body)
+        assert "<script" not in body and " style=" not in body and " on" + "click=" not in body
+
+
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)
+def test_forms_without_the_csrf_token_are_refused(client: FlaskClient) -> None:
+    response = client.post("/report/details", data=REPORT)
+    assert response.status_code == 400
+    assert "verlopen" in response.get_data(as_text=True)
+    page = client.get("/report").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    assert client.post("/report/details", data=REPORT | {"csrf_token": csrf}).status_code == 200
+
+
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)
+def test_session_cookie_is_strict_and_http_only(client: FlaskClient) -> None:
+    cookie = client.get("/report").headers["Set-Cookie"]
+    assert "SameSite=Strict" in cookie and "HttpOnly" in cookie
+    assert "Secure" not in cookie
+
+
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True, TLS=True)
+def test_cookies_are_secure_behind_tls(client: FlaskClient) -> None:
+    cookie = client.get("/report", base_url="https://localhost").headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=")
+    assert "Secure" in cookie and "SameSite=Strict" in cookie
+
+
+@pytest.mark.app_config(MAX_CONTENT_LENGTH=10_000)
+def test_too_large_a_request_gets_a_clear_413(client: FlaskClient) -> None:
+    response = client.post("/report/submit", data=REPORT | {"description": "x" * 20_000})
+    assert response.status_code == 413
+    assert "te groot" in response.get_data(as_text=True)
+
+
+def test_errors_are_generic_and_leak_nothing(app: Flask) -> None:
+    def explode() -> str:
+        raise RuntimeError("SECRET-DETAIL-in-exception")
+
+    app.add_url_rule("/explode", view_func=explode)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/explode")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "SECRET-DETAIL" not in body and "Traceback" not in body
+    assert "Er ging iets mis" in body
+
+
+def test_unknown_page_and_wrong_method_are_friendly(client: FlaskClient) -> None:
+    assert "Pagina niet gevonden" in client.get("/geen-pagina").get_data(as_text=True)
+    response = client.get("/report/submit")
+    assert response.status_code == 405
+    assert "Dit verzoek kan hier niet" in response.get_data(as_text=True)
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, REPORT_LIMIT="2 per hour")
+def test_report_limit_gives_a_friendly_429_that_keeps_the_text(client: FlaskClient) -> None:
+    file_report(client)
+    file_report(client)
+    data = REPORT | {"description": "Mijn derde melding, die niet verloren mag gaan."}
+    response = client.post("/report/submit", data=data, content_type="multipart/form-data")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "Mijn derde melding, die niet verloren mag gaan." in body
+    assert "te veel verzoeken" in body
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, STATUS_LIMIT="2 per hour")
+def test_status_lookups_are_limited_and_keep_the_token(app: Flask, client: FlaskClient) -> None:
+    token = file_report(client)
+    for _ in range(2):
+        assert client.post("/status", data={"token": token}).status_code == 200
+    response = client.post("/status", data={"token": token})
+    assert response.status_code == 429
+    assert f'value="{token}"' in response.get_data(as_text=True)
+    storage: Any = app.extensions["hotline.limiter"].storage
+    keys = repr(getattr(storage, "storage", "")) if hasattr(storage, "events") else ""
+    assert "127.0.0.1" not in keys
