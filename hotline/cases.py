@@ -207,9 +207,7 @@ def export_bundle(case: Case, key_lists: dict[str, dict[str, Any]], institution:
             "reply_public_key": crypto.b64e(case.reply_public_key),
             "reporter_signing_key": crypto.b64e(case.reporter_signing_key),
         },
-        "envelopes": [
-            envelope_of(r).to_json() | {"day": r.day.isoformat()} for r in case.envelopes
-        ],
+        "envelopes": [envelope_of(r).to_json() | {"day": r.day.isoformat()} for r in case.envelopes],
         "key_lists": key_lists,
         "institution": institution,
     }

@@ -19,8 +19,9 @@ import os
 import re
 import secrets
 import struct
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke
@@ -239,12 +240,11 @@ def _pbkdf2(passphrase: str, salt: bytes, iterations: int) -> bytes:
 def export_private_key(key: PrivateKey, passphrase: str, iterations: int | None = None) -> dict[str, Any]:
     """Seal both private keys under a passphrase into the key file JSON."""
     iterations = iterations or PBKDF2_ITERATIONS
-    kdf = {"name": "PBKDF2-HMAC-SHA256", "iterations": iterations, "salt": b64e(os.urandom(16))}
+    salt = os.urandom(16)
+    kdf: dict[str, Any] = {"name": "PBKDF2-HMAC-SHA256", "iterations": iterations, "salt": b64e(salt)}
     nonce = os.urandom(12)
     secret = raw_private(key.x25519) + raw_private(key.ed25519)
-    sealed = AESGCM(_pbkdf2(passphrase, b64d(kdf["salt"]), iterations)).encrypt(
-        nonce, secret, _keyfile_aad(VERSION, kdf, key.kid)
-    )
+    sealed = AESGCM(_pbkdf2(passphrase, salt, iterations)).encrypt(nonce, secret, _keyfile_aad(VERSION, kdf, key.kid))
     return {
         "type": "meldpunt-private-key",
         "version": VERSION,

@@ -76,4 +76,4 @@ def upgrade(app: Flask) -> None:
 
 def is_initialised(app: Flask) -> bool:
     """Tell whether the schema exists."""
-    return inspect(app.extensions["hotline.engine"]).has_table("case")
+    return bool(inspect(app.extensions["hotline.engine"]).has_table("case"))

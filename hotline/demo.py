@@ -46,7 +46,9 @@ def write_private_key(path: Path, key: crypto.PrivateKey, passphrase: str, itera
     path.chmod(0o600)
 
 
-def make_institution(instance: Path, keys_dir: Path, passphrase: str, iterations: int | None = None) -> crypto.PrivateKey:
+def make_institution(
+    instance: Path, keys_dir: Path, passphrase: str, iterations: int | None = None
+) -> crypto.PrivateKey:
     """Make the demo institution key and publish its public half in the key folder."""
     institution = crypto.generate_key("Demo-instelling")
     write_private_key(instance / DEMO_KEYS / "institution.key.json", institution, passphrase, iterations)
@@ -65,9 +67,7 @@ def add_destination(session: Session, slug: str, name: str, kind: str, name_en: 
     return destination
 
 
-def populate(
-    session: Session, instance: Path, keys_dir: Path, demo: DemoKeys, iterations: int | None = None
-) -> None:
+def populate(session: Session, instance: Path, keys_dir: Path, demo: DemoKeys, iterations: int | None = None) -> None:
     """Add the demo destinations, one handler key each, and signed key lists."""
     for slug, name, name_en, kind in DESTINATIONS:
         destination = add_destination(session, slug, name, kind, name_en)

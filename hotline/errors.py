@@ -16,7 +16,10 @@ def messages() -> dict[int, tuple[str, str]]:
         403: (_("Geen toegang"), _("Deze pagina is niet voor jou bedoeld.")),
         404: (_("Pagina niet gevonden"), _("Controleer het adres, of begin op de startpagina.")),
         405: (_("Dit verzoek kan hier niet"), _("Ga terug en gebruik de knoppen op de pagina.")),
-        413: (_("Te veel gegevens"), _("Je bijlagen zijn samen te groot. Ga terug en kies kleinere of minder bestanden.")),
+        413: (
+            _("Te veel gegevens"),
+            _("Je bijlagen zijn samen te groot. Ga terug en kies kleinere of minder bestanden."),
+        ),
         429: (_("Even wachten"), _("Er kwamen te veel verzoeken tegelijk. Probeer het over een tijdje opnieuw.")),
         500: (_("Er ging iets mis"), _("Het lag niet aan jou. Probeer het later opnieuw.")),
     }

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,9 +30,13 @@ def key_list_path(keys_dir: Path, destination: str) -> Path:
 
 def institution_document(public_key: Ed25519PublicKey) -> dict[str, Any]:
     """Return the publishable institution public key file."""
-    raw = public_key.public_bytes(crypto.Encoding.Raw, crypto.PublicFormat.Raw)
-    return {"type": "meldpunt-institution-key", "version": 1, "ed25519": crypto.b64e(raw),
-            "fingerprint": crypto.fingerprint(raw)}
+    raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return {
+        "type": "meldpunt-institution-key",
+        "version": 1,
+        "ed25519": crypto.b64e(raw),
+        "fingerprint": crypto.fingerprint(raw),
+    }
 
 
 def read_json(path: Path) -> Any:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 KINDS_WITH_PROGRAMME = "programme"
 
@@ -117,7 +118,9 @@ def parse(data: dict[str, Any]) -> Routing:
         }
         routes = {
             pattern: tuple(
-                Rule(str(r["kind"]), str(r.get("reason", pattern)), bool(r.get("optional")), bool(r.get("if_configured")))
+                Rule(
+                    str(r["kind"]), str(r.get("reason", pattern)), bool(r.get("optional")), bool(r.get("if_configured"))
+                )
                 for r in rules
             )
             for pattern, rules in data["routes"].items()

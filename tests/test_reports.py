@@ -135,9 +135,7 @@ def test_bad_details_get_an_error_and_keep_the_text(client: FlaskClient, fields:
 
 def test_too_many_attachments_are_refused_with_the_text_kept(client: FlaskClient) -> None:
     files = [(io.BytesIO(b"notes"), f"n{i}.txt") for i in range(6)]
-    response = client.post(
-        "/report/submit", data=REPORT | {"attachments": files}, content_type="multipart/form-data"
-    )
+    response = client.post("/report/submit", data=REPORT | {"attachments": files}, content_type="multipart/form-data")
     assert response.status_code == 400
     assert REPORT["description"] in response.get_data(as_text=True)
 
@@ -237,9 +235,7 @@ def test_unknown_token_is_a_clear_404(client: FlaskClient) -> None:
     assert "Bij deze code hoort geen melding" in response.get_data(as_text=True)
 
 
-def test_follow_up_is_sealed_to_handlers_and_the_reporter(
-    client: FlaskClient, session: Any, material: Any
-) -> None:
+def test_follow_up_is_sealed_to_handlers_and_the_reporter(client: FlaskClient, session: Any, material: Any) -> None:
     token = file_report(client)
     response = client.post("/status/message", data={"token": token, "message": "Nog een detail."})
     assert response.status_code == 200
@@ -250,8 +246,13 @@ def test_follow_up_is_sealed_to_handlers_and_the_reporter(
 
 def test_reply_is_decrypted_on_the_status_page(app: Flask, client: FlaskClient, session: Any, material: Any) -> None:
     token = file_report(client)
-    cases.add_reply(session, app.extensions["hotline.keyring"], only_case(session), material.handlers["hbo-ict"],
-                    "We nemen contact op met de stageplek.")
+    cases.add_reply(
+        session,
+        app.extensions["hotline.keyring"],
+        only_case(session),
+        material.handlers["hbo-ict"],
+        "We nemen contact op met de stageplek.",
+    )
     body = client.post("/status", data={"token": token}).get_data(as_text=True)
     assert "We nemen contact op met de stageplek." in body
     assert "· HBO-ICT" in body

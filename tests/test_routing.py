@@ -90,14 +90,7 @@ def test_every_category_group_and_kind_has_dutch_and_english_labels() -> None:
         assert table["nl"].strip() and table["en"].strip()
 
 
-def override(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "routing.toml"
-    path.write_text(text, "utf-8")
-    return path
-
-
-def test_override_can_add_a_category_with_its_route(tmp_path: Path) -> None:
-    path = override(tmp_path, """
+ADDED = """
 [groups.safety]
 label = { nl = "Veiligheid", en = "Safety" }
 help = { nl = "Brand, gif of gevaar.", en = "Fire, poison or danger." }
@@ -110,7 +103,17 @@ help = { nl = "Brand, gif of gevaar.", en = "Fire, poison or danger." }
   { kind = "labour_inspectorate", reason = "safety: the inspectorate" },
   { kind = "confidential_adviser", optional = true, reason = "safety: someone to talk to" },
 ]
-""")
+"""
+
+
+def override(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "routing.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_override_can_add_a_category_with_its_route(tmp_path: Path) -> None:
+    path = override(tmp_path, ADDED)
     table = routing.load(path)
     assert len(table.categories) == 20
     assert table.categories["safety.fire"].label["en"] == "Fire hazard"

@@ -208,7 +208,7 @@ def test_derive_with_other_salt_gives_other_keys() -> None:
         key_bytes(tokens.derive(token, SALT)),
         key_bytes(tokens.derive(token, os.urandom(32))),
     )
-    for mine, other in zip(ours, theirs):
+    for mine, other in zip(ours, theirs, strict=True):
         assert mine != other
 
 
@@ -217,7 +217,7 @@ def test_derive_with_other_token_gives_other_keys() -> None:
         key_bytes(tokens.derive(tokens.generate(), SALT)),
         key_bytes(tokens.derive(tokens.generate(), SALT)),
     )
-    for mine, other in zip(ours, theirs):
+    for mine, other in zip(ours, theirs, strict=True):
         assert mine != other
 
 

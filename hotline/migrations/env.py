@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from hotline import models
-from hotline.db import make_engine
+import hotline.models  # noqa: F401  (registers the tables on Base)
+from hotline.db import Base, make_engine
 
 config = context.config
-target_metadata = models.Base.metadata
+target_metadata = Base.metadata
 
 
 def run_migrations() -> None:

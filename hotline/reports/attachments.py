@@ -74,9 +74,7 @@ def clean_attachment(upload: FileStorage, max_bytes: int) -> Attachment:
     name = safe_name(upload.filename or "")
     data = upload.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise AttachmentError(
-            _("%(name)s is groter dan %(mb)s MB.", name=name, mb=max_bytes // (1024 * 1024))
-        )
+        raise AttachmentError(_("%(name)s is groter dan %(mb)s MB.", name=name, mb=max_bytes // (1024 * 1024)))
     if not data:
         raise AttachmentError(_("%(name)s is leeg.", name=name))
     content_type = upload.mimetype or "application/octet-stream"

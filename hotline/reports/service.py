@@ -114,16 +114,14 @@ def conversation(session: Session, keyring: Keyring, case: Case, keys: tokens.Ca
         if own_kid not in envelope.kids():
             continue
         sender = "" if record.signer == REPORTER else handlers.get(record.signer, ("?", b""))[0]
-
-        def verify_key(signer: str) -> bytes | None:
-            if signer == REPORTER:
-                return case.reporter_signing_key if record.direction == "to_handlers" else None
-            key = handlers.get(signer)
-            return key[1] if key and record.direction == "to_reporter" else None
-
+        # Reporter messages must carry the reporter's signature, replies a handler's: never the other way.
+        if record.direction == "to_handlers":
+            signers = {REPORTER: case.reporter_signing_key}
+        else:
+            signers = {kid: key for kid, (_name, key) in handlers.items()}
         try:
             plaintext = crypto.open_envelope(
-                envelope, keys.reply_key, verify_key=verify_key, reply_public_key=case.reply_public_key, kind="message"
+                envelope, keys.reply_key, verify_key=signers.get, reply_public_key=case.reply_public_key, kind="message"
             )
             text: str | None = json.loads(plaintext)["text"]
         except (crypto.CryptoError, ValueError, KeyError, TypeError):
@@ -146,4 +144,3 @@ def add_message(session: Session, keyring: Keyring, case: Case, keys: tokens.Cas
         signing_key=keys.signing_key,
     )
     cases.add_envelope(session, case, envelope)
-

@@ -44,8 +44,12 @@ def programme_names() -> dict[str, str]:
 
 def render_step1(routed: forms.Routed, status: int = 200) -> tuple[str, int]:
     return render_template(
-        "reports/report.html", routed=routed, routing=routing(), programmes=programme_names(),
-        sectors=forms.SECTORS, phases=forms.PHASES,
+        "reports/report.html",
+        routed=routed,
+        routing=routing(),
+        programmes=programme_names(),
+        sectors=forms.SECTORS,
+        phases=forms.PHASES,
     ), status
 
 
@@ -61,10 +65,15 @@ def recipients_view(targets: list[Target]) -> list[dict[str, Any]]:
         except KeyringError:
             people, error = [], _("Deze bestemming kan nu geen meldingen ontvangen.")
         destination = destinations[target.destination]
-        shown.append({
-            "target": target, "name": i18n.label({"nl": destination.name, "en": destination.name_en or destination.name}),
-            "kind": i18n.label(routing().kinds[target.kind]), "people": people, "error": error,
-        })
+        shown.append(
+            {
+                "target": target,
+                "name": i18n.label({"nl": destination.name, "en": destination.name_en or destination.name}),
+                "kind": i18n.label(routing().kinds[target.kind]),
+                "people": people,
+                "error": error,
+            }
+        )
     return shown
 
 
@@ -72,9 +81,14 @@ def render_step2(
     routed: forms.Routed, targets: list[Target], details: forms.Details, status: int = 200, notice: str | None = None
 ) -> tuple[str, int]:
     return render_template(
-        "reports/details.html", routed=routed, details=details, recipients=recipients_view(targets),
-        category=routing().categories[routed.category], programme=programme_names()[routed.programme],
-        limits=limits(), notice=notice,
+        "reports/details.html",
+        routed=routed,
+        details=details,
+        recipients=recipients_view(targets),
+        category=routing().categories[routed.category],
+        programme=programme_names()[routed.programme],
+        limits=limits(),
+        notice=notice,
     ), status
 
 
@@ -85,7 +99,9 @@ def parse_step1() -> tuple[forms.Routed, list[Target]]:
         try:
             targets = cases.plan(get_session(), routing(), routed.category, routed.programme)
         except NoDestination:
-            routed.errors["category"] = _("Voor deze keuze is nog geen bestemming ingesteld. Kies iets anders of probeer het later.")
+            routed.errors["category"] = _(
+                "Voor deze keuze is nog geen bestemming ingesteld. Kies iets anders of probeer het later."
+            )
     return routed, targets
 
 
@@ -123,12 +139,19 @@ def submit() -> tuple[str, int]:
     session = get_session()
     try:
         token, case = service.file_report(
-            session, keyring(), secrets(), routed, details, service.chosen(targets, details.deselected),
+            session,
+            keyring(),
+            secrets(),
+            routed,
+            details,
+            service.chosen(targets, details.deselected),
             (current_app.config["ACK_DAYS"], current_app.config["FEEDBACK_MONTHS"]),
         )
     except KeyringError:
         session.rollback()
-        notice = _("Je melding is niet verstuurd: een bestemming kan nu geen meldingen ontvangen. Je tekst staat hieronder nog; probeer het later opnieuw.")
+        notice = _(
+            "Je melding is niet verstuurd: een bestemming kan nu geen meldingen ontvangen. Je tekst staat hieronder nog; probeer het later opnieuw."
+        )
         return render_step2(routed, targets, details, 503, notice)
     return render_template("reports/token.html", token=token, case=case), 201
 
@@ -139,25 +162,43 @@ def status_form() -> str:
     return render_template("reports/status_form.html", token="", error=None)
 
 
-def render_status(token: str, notice: str | None = None, message: str = "", error: str | None = None,
-                  code: int = 200) -> tuple[str, int]:
+def render_status(
+    token: str, notice: str | None = None, message: str = "", error: str | None = None, code: int = 200
+) -> tuple[str, int]:
     """Open the case of a token and show its status and conversation."""
     session = get_session()
     try:
         case, keys = service.open_case(session, secrets(), token)
     except tokens.TokenChecksumError:
-        return render_template("reports/status_form.html", token=token, error=_(
-            "Deze code bevat een typefout: de controletekens kloppen niet. Kijk de code nog eens na.")), 400
+        return render_template(
+            "reports/status_form.html",
+            token=token,
+            error=_("Deze code bevat een typefout: de controletekens kloppen niet. Kijk de code nog eens na."),
+        ), 400
     except tokens.MalformedToken:
-        return render_template("reports/status_form.html", token=token, error=_(
-            "Een code bestaat uit 27 letters en cijfers, zoals ABCDE-FGHJK-MNPQR-STVWX-YZ012-34.")), 400
+        return render_template(
+            "reports/status_form.html",
+            token=token,
+            error=_("Een code bestaat uit 27 letters en cijfers, zoals ABCDE-FGHJK-MNPQR-STVWX-YZ012-34."),
+        ), 400
     except cases.CaseNotFound:
-        return render_template("reports/status_form.html", token=token, error=_(
-            "Bij deze code hoort geen melding. Controleer de code; meldingen worden na afsluiting na een tijd verwijderd.")), 404
+        return render_template(
+            "reports/status_form.html",
+            token=token,
+            error=_(
+                "Bij deze code hoort geen melding. Controleer de code; meldingen worden na afsluiting na een tijd verwijderd."
+            ),
+        ), 404
     entries = service.conversation(session, keyring(), case, keys)
     return render_template(
-        "reports/status.html", case=case, token=tokens.normalise(token), entries=entries, notice=notice,
-        message=message, error=error, routing=routing(),
+        "reports/status.html",
+        case=case,
+        token=tokens.normalise(token),
+        entries=entries,
+        notice=notice,
+        message=message,
+        error=error,
+        routing=routing(),
     ), code
 
 
@@ -172,8 +213,12 @@ def message() -> tuple[str, int]:
     """Seal a follow-up message from the reporter."""
     token, text = request.form.get("token", ""), request.form.get("message", "").strip()
     if not text or len(text) > current_app.config["MAX_DESCRIPTION_CHARS"]:
-        return render_status(token, message=text, error=_("Schrijf een bericht (hoogstens %(n)s tekens).",
-                                                           n=current_app.config["MAX_DESCRIPTION_CHARS"]), code=400)
+        return render_status(
+            token,
+            message=text,
+            error=_("Schrijf een bericht (hoogstens %(n)s tekens).", n=current_app.config["MAX_DESCRIPTION_CHARS"]),
+            code=400,
+        )
     session = get_session()
     try:
         case, keys = service.open_case(session, secrets(), token)
@@ -182,8 +227,14 @@ def message() -> tuple[str, int]:
         return render_status(token)
     except KeyringError:
         session.rollback()
-        return render_status(token, message=text, code=503, error=_(
-            "Je bericht is niet verstuurd: een bestemming kan nu geen berichten ontvangen. Probeer het later opnieuw."))
+        return render_status(
+            token,
+            message=text,
+            code=503,
+            error=_(
+                "Je bericht is niet verstuurd: een bestemming kan nu geen berichten ontvangen. Probeer het later opnieuw."
+            ),
+        )
     return render_status(token, notice=_("Je bericht is versleuteld en verstuurd."))
 
 
@@ -195,8 +246,14 @@ def language(language: str) -> Response:
         target = "/"
     response = redirect(target)
     if language in i18n.LANGUAGES:
-        response.set_cookie(i18n.COOKIE, language, max_age=365 * 86400, samesite="Strict", httponly=True,
-                            secure=bool(current_app.config["TLS"]))
+        response.set_cookie(
+            i18n.COOKIE,
+            language,
+            max_age=365 * 86400,
+            samesite="Strict",
+            httponly=True,
+            secure=bool(current_app.config["TLS"]),
+        )
     return response
 
 
@@ -212,6 +269,10 @@ def too_many(_error: TooManyRequests) -> tuple[str, int]:
             details.errors = {}
             return render_step2(routed, targets, details, 429, notice)
     if request.endpoint in ("reports.status", "reports.message"):
-        return render_template("reports/status_form.html", token=request.form.get("token", ""), error=notice,
-                               message=request.form.get("message", "")), 429
+        return render_template(
+            "reports/status_form.html",
+            token=request.form.get("token", ""),
+            error=notice,
+            message=request.form.get("message", ""),
+        ), 429
     return render_template("errors/error.html", code=429, title=_("Even wachten"), advice=notice), 429
