@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 MiB = 1024 * 1024
 
@@ -53,7 +53,7 @@ def _coerce(default: Any, value: str) -> Any:
 
 def instance_path() -> Path:
     """Return the instance folder: HOTLINE_INSTANCE, or ./instance."""
-    load_dotenv(override=False)
+    load_dotenv(find_dotenv(usecwd=True), override=False)
     return Path(os.environ.get("HOTLINE_INSTANCE", "instance")).resolve()
 
 
@@ -66,7 +66,7 @@ def load(instance: Path, test_config: dict[str, Any] | None = None) -> dict[str,
         settings.update(json.loads(demo_file.read_text("utf-8")))
     for key, default in list(settings.items()):
         value = os.environ.get(f"HOTLINE_{key}")
-        if value is not None:
+        if value:  # an empty value, as in a copied .env.example, counts as unset
             settings[key] = _coerce(default, value) if default is not None else value
     settings.update(test_config or {})
     testing = bool(settings.get("TESTING"))

@@ -7,15 +7,16 @@ offline, with someone who is not the server admin, and each handler makes their 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from hotline import crypto
+from hotline import crypto, db
 from hotline.keyring import INSTITUTION_FILE, institution_document, key_list_path, write_json
-from hotline.models import Destination
+from hotline.models import Case, Destination
 
 # slug, Dutch name, English name, kind
 DESTINATIONS = [
@@ -27,6 +28,7 @@ DESTINATIONS = [
     ("vertrouwenspersoon", "Vertrouwenspersoon studenten", "Students' confidential adviser", "confidential_adviser"),
     ("diversiteit", "Bureau Diversiteit & Inclusie", "Diversity & Inclusion office", "di_office"),
 ]
+SQLITE_FILE = "hotline.sqlite3"  # the default database in the instance folder
 DEMO_KEYS = "demo-keys"  # in the instance folder: private key files, for the demo only
 
 
@@ -79,4 +81,29 @@ def populate(session: Session, instance: Path, keys_dir: Path, demo: DemoKeys, i
             key_list_path(keys_dir, slug),
             crypto.sign_key_list(demo.institution.ed25519, slug, version, [handler.public]),
         )
+        destination.key_list_version = version
         demo.key_files[slug] = path
+    session.commit()
+
+
+def existing_cases(url: str) -> int:
+    """Count the cases in a database that may not have the schema yet."""
+    engine = db.make_engine(url)
+    try:
+        if not inspect(engine).has_table("case"):
+            return 0
+        with engine.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(Case)) or 0
+    finally:
+        engine.dispose()
+
+
+def reset(instance: Path, keys_dir: Path) -> None:
+    """Delete the demo's SQLite database, private key files and signed key lists."""
+    for suffix in ("", "-wal", "-shm"):
+        (instance / f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
+    if (instance / DEMO_KEYS).is_dir():
+        shutil.rmtree(instance / DEMO_KEYS)
+    for path in keys_dir.glob("*.keylist.json"):
+        path.unlink()
+    (keys_dir / INSTITUTION_FILE).unlink(missing_ok=True)

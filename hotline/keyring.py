@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from hotline import crypto
 from hotline.models import Destination
 
 INSTITUTION_FILE = "institution.pub.json"
+KID_PREFIX_RE = re.compile(r"^[0-9a-f]{8,64}$")
 
 
 class KeyringError(Exception):
@@ -101,3 +104,25 @@ class Keyring:
         if missing:
             raise KeyringError(f"unknown destination: {', '.join(missing)}")
         return {slug: self.for_destination(session, found[slug]) for slug in slugs}
+
+
+def edit_keys(
+    old: Sequence[crypto.PublicKey], added: Sequence[crypto.PublicKey], removed: Sequence[str]
+) -> list[crypto.PublicKey]:
+    """Return the old keys plus the added ones, minus those whose kid starts with a removed prefix."""
+    keys = {key.kid: key for key in old}
+    for key in added:
+        if key.kid in keys:
+            raise KeyringError(f"key {key.kid[:16]} ({key.name}) is already in the list")
+        keys[key.kid] = key
+    for text in removed:
+        prefix = text.strip().lower()
+        if not KID_PREFIX_RE.match(prefix):
+            raise KeyringError(f"--remove {text}: give at least 8 hex digits of a key id")
+        matches = [kid for kid in keys if kid.startswith(prefix)]
+        if len(matches) != 1:
+            raise KeyringError(f"--remove {text}: matches {len(matches)} keys in the list, not one")
+        del keys[matches[0]]
+    if not keys:
+        raise KeyringError("the key list would be empty: a destination needs at least one key")
+    return list(keys.values())

@@ -37,6 +37,11 @@ class Destination(Base):
     # Highest signed key list version seen: a lower one is a rollback and is refused.
     key_list_version: Mapped[int] = mapped_column(Integer, default=0)
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """Return the name per language."""
+        return {"nl": self.name, "en": self.name_en or self.name}
+
 
 class Case(Base):
     __tablename__ = "case"

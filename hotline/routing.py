@@ -82,7 +82,8 @@ class Routing:
             slugs = [programme] if rule.kind == KINDS_WITH_PROGRAMME else available.get(rule.kind, [])
             if not slugs and not rule.if_configured:
                 raise NoDestination(f"no destination of kind {rule.kind} for {category}")
-            targets += [Target(s, rule.kind, rule.reason, rule.optional) for s in slugs]
+            seen = {t.destination for t in targets}
+            targets += [Target(s, rule.kind, rule.reason, rule.optional) for s in slugs if s not in seen]
         if not any(not t.optional for t in targets):
             raise NoDestination(f"{category} routes to no required destination")
         return targets
@@ -96,6 +97,13 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
+
+
+def _flag(rule: dict[str, Any], name: str) -> bool:
+    value = rule.get(name, False)
+    if not isinstance(value, bool):
+        raise RoutingError(f"{name} must be true or false, not {value!r}")
+    return value
 
 
 def _labels(table: Any, where: str) -> dict[str, str]:
@@ -118,9 +126,7 @@ def parse(data: dict[str, Any]) -> Routing:
         }
         routes = {
             pattern: tuple(
-                Rule(
-                    str(r["kind"]), str(r.get("reason", pattern)), bool(r.get("optional")), bool(r.get("if_configured"))
-                )
+                Rule(str(r["kind"]), str(r.get("reason", pattern)), _flag(r, "optional"), _flag(r, "if_configured"))
                 for r in rules
             )
             for pattern, rules in data["routes"].items()

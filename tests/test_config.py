@@ -99,11 +99,6 @@ def test_a_whole_number_setting_refuses_words(monkeypatch: pytest.MonkeyPatch) -
         create_app()
 
 
-@pytest.mark.xfail(
-    reason="hotline/config.py instance_path(): load_dotenv() without a path searches upwards from hotline/, "
-    "not from the working directory; use load_dotenv(find_dotenv(usecwd=True))",
-    strict=True,
-)
 def test_settings_come_from_a_dotenv_file_in_the_working_directory(tmp_path: Path) -> None:
     lines = [f"HOTLINE_{key}={secrets.token_hex(32)}" for key in config.SECRETS]
     (tmp_path / ".env").write_text("\n".join([*lines, "HOTLINE_MAX_ATTACHMENTS=3", ""]), "utf-8")

@@ -107,9 +107,7 @@ def via_json(env: crypto.Envelope) -> crypto.Envelope:
     return crypto.Envelope.from_json(json.loads(json.dumps(env.to_json())))
 
 
-def seal_from_list(
-    keylist: crypto.KeyList, signing_key: Ed25519PrivateKey, reply_key: bytes
-) -> crypto.Envelope:
+def seal_from_list(keylist: crypto.KeyList, signing_key: Ed25519PrivateKey, reply_key: bytes) -> crypto.Envelope:
     """Seal only to the keys of a verified key list, as the server, browser and CLI do."""
     return crypto.seal(
         PLAINTEXT,
@@ -137,10 +135,7 @@ def load_vectors() -> list[Any]:
         reason = f"HPKE vector file {path} not found (set HOTLINE_VECTORS_DIR)"
         return [pytest.param(None, marks=pytest.mark.skip(reason=reason), id="missing")]
     vectors = json.loads(path.read_text(encoding="utf-8"))["vectors"]
-    return [
-        pytest.param(v, id=f"v{i}-info{len(v['info']) // 2}-pt{len(v['pt']) // 2}")
-        for i, v in enumerate(vectors)
-    ]
+    return [pytest.param(v, id=f"v{i}-info{len(v['info']) // 2}-pt{len(v['pt']) // 2}") for i, v in enumerate(vectors)]
 
 
 # --- fixtures ----------------------------------------------------------------------------
@@ -183,9 +178,7 @@ def test_round_trip_every_recipient_opens(
         assert open_as(env, key, signing_key, reply_key, kind="report") == PLAINTEXT
 
 
-@pytest.mark.parametrize(
-    "plaintext", [b"", b"x", bytes(range(256)) * 40], ids=["empty", "one", "10240"]
-)
+@pytest.mark.parametrize("plaintext", [b"", b"x", bytes(range(256)) * 40], ids=["empty", "one", "10240"])
 def test_round_trip_plaintext_sizes(
     plaintext: bytes,
     handlers: list[crypto.PrivateKey],
@@ -204,9 +197,7 @@ def test_non_recipient_raises_not_a_recipient(
         open_as(env, handlers[2], signing_key, reply_key)
 
 
-def test_seal_without_recipients_raises_unknown_recipient(
-    signing_key: Ed25519PrivateKey, reply_key: bytes
-) -> None:
+def test_seal_without_recipients_raises_unknown_recipient(signing_key: Ed25519PrivateKey, reply_key: bytes) -> None:
     with pytest.raises(crypto.UnknownRecipient):
         seal_to([], signing_key, reply_key)
 
@@ -229,9 +220,7 @@ def test_header_is_89_bytes_and_parses_kind_and_direction(
     assert (header.kind, header.direction) == (kind, direction)
     assert header.reply_public_key == reply_key
     assert len(header.envelope_id) == 16 and env.id == header.envelope_id.hex()
-    assert (
-        env.hdr[7] == crypto.KINDS[kind] and env.hdr[8] == crypto.DIRECTIONS[direction]
-    )
+    assert env.hdr[7] == crypto.KINDS[kind] and env.hdr[8] == crypto.DIRECTIONS[direction]
 
 
 @pytest.mark.parametrize("length", [0, 88, 90])
@@ -243,9 +232,7 @@ def test_header_parse_rejects_wrong_length(length: int) -> None:
 # --- tampering ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "index", [0, 100, -17, -1], ids=["first", "middle", "last-block", "tag"]
-)
+@pytest.mark.parametrize("index", [0, 100, -17, -1], ids=["first", "middle", "last-block", "tag"])
 def test_flipped_ciphertext_byte_fails(
     index: int,
     handlers: list[crypto.PrivateKey],
@@ -302,9 +289,7 @@ def test_flipped_header_byte_fails(
     reply_key: bytes,
 ) -> None:
     env = seal_to(handlers[:2], signing_key, reply_key)
-    with pytest.raises(
-        crypto.CryptoError
-    ):  # MalformedEnvelope on parse is acceptable too
+    with pytest.raises(crypto.CryptoError):  # MalformedEnvelope on parse is acceptable too
         tampered = rebuilt(env, hdr=flip(env.hdr, index))
         open_as(tampered, handlers[1], signing_key)
 
@@ -337,9 +322,7 @@ def test_recipient_kid_replaced_by_another_key_fails(
     assert open_as(tampered, a, signing_key) == PLAINTEXT
 
 
-@pytest.mark.parametrize(
-    "index", [0, 31, 32, -1], ids=["enc-first", "enc-last", "ct-first", "tag"]
-)
+@pytest.mark.parametrize("index", [0, 31, 32, -1], ids=["enc-first", "enc-last", "ct-first", "tag"])
 def test_flipped_wrap_byte_raises_decryption_failed(
     index: int,
     handlers: list[crypto.PrivateKey],
@@ -364,9 +347,7 @@ def test_flipped_signature_byte_raises_bad_signature(
 ) -> None:
     env = seal_to(handlers[:1], signing_key, reply_key)
     with pytest.raises(crypto.BadSignature):
-        open_as(
-            rebuilt(env, signature=flip(env.signature, index)), handlers[0], signing_key
-        )
+        open_as(rebuilt(env, signature=flip(env.signature, index)), handlers[0], signing_key)
 
 
 def test_resolver_returning_another_key_raises_bad_signature(
@@ -437,16 +418,11 @@ def test_add_recipient_lets_new_key_open_and_changes_nothing_else(
     before = env.to_json()
     env = crypto.add_recipient(env, a.x25519, c.public)
     after = env.to_json()
-    assert {k: after[k] for k in ("hdr", "nonce", "ct", "sig")} == {
-        k: before[k] for k in ("hdr", "nonce", "ct", "sig")
-    }
+    assert {k: after[k] for k in ("hdr", "nonce", "ct", "sig")} == {k: before[k] for k in ("hdr", "nonce", "ct", "sig")}
     assert after["recipients"][:2] == before["recipients"]
     assert env.kids() == [a.kid, b.kid, c.kid]
     for key in (a, b, c):
-        assert (
-            open_as(via_json(env), key, signing_key, reply_key, kind="report")
-            == PLAINTEXT
-        )
+        assert open_as(via_json(env), key, signing_key, reply_key, kind="report") == PLAINTEXT
 
 
 def test_add_recipient_by_non_recipient_raises_not_a_recipient(
@@ -467,9 +443,7 @@ def test_valid_key_list_verifies_and_by_kid_finds_keys(
 ) -> None:
     publics = [k.public for k in handlers]
     doc = crypto.sign_key_list(institution, DESTINATION, 3, publics)
-    keylist = crypto.verify_key_list(
-        json.loads(json.dumps(doc)), institution.public_key(), DESTINATION, 3
-    )
+    keylist = crypto.verify_key_list(json.loads(json.dumps(doc)), institution.public_key(), DESTINATION, 3)
     assert (keylist.destination, keylist.version, keylist.keys) == (
         DESTINATION,
         3,
@@ -495,9 +469,7 @@ def test_key_added_to_body_without_resigning_raises_key_list_error(
 def test_key_list_signed_by_another_institution_raises_key_list_error(
     handlers: list[crypto.PrivateKey], institution: Ed25519PrivateKey
 ) -> None:
-    doc = crypto.sign_key_list(
-        Ed25519PrivateKey.generate(), DESTINATION, 1, [handlers[0].public]
-    )
+    doc = crypto.sign_key_list(Ed25519PrivateKey.generate(), DESTINATION, 1, [handlers[0].public])
     with pytest.raises(crypto.KeyListError):
         crypto.verify_key_list(doc, institution.public_key(), DESTINATION)
 
@@ -586,21 +558,15 @@ def test_wrap_for_public_key_not_matching_kid_raises_unknown_recipient(
 @pytest.fixture
 def key_file(handlers: list[crypto.PrivateKey]) -> dict[str, Any]:
     """A handler key exported with fast PBKDF2, sent through JSON."""
-    return json.loads(
-        json.dumps(crypto.export_private_key(handlers[0], PASSPHRASE, iterations=FAST))
-    )
+    return json.loads(json.dumps(crypto.export_private_key(handlers[0], PASSPHRASE, iterations=FAST)))
 
 
-def test_key_file_round_trip_keeps_kid_and_keys(
-    handlers: list[crypto.PrivateKey], key_file: dict[str, Any]
-) -> None:
+def test_key_file_round_trip_keeps_kid_and_keys(handlers: list[crypto.PrivateKey], key_file: dict[str, Any]) -> None:
     imported = crypto.import_private_key(key_file, PASSPHRASE)
     assert imported.kid == handlers[0].kid == key_file["kid"]
     assert imported.name == handlers[0].name
     assert crypto.raw_private(imported.x25519) == crypto.raw_private(handlers[0].x25519)
-    assert crypto.raw_private(imported.ed25519) == crypto.raw_private(
-        handlers[0].ed25519
-    )
+    assert crypto.raw_private(imported.ed25519) == crypto.raw_private(handlers[0].ed25519)
     assert key_file["kdf"]["iterations"] == FAST
 
 
@@ -627,18 +593,14 @@ def test_key_file_passphrase_whitespace_is_normalised(
     assert crypto.import_private_key(key_file, typed).kid == handlers[0].kid
 
 
-def test_key_file_with_other_kid_fails(
-    handlers: list[crypto.PrivateKey], key_file: dict[str, Any]
-) -> None:
+def test_key_file_with_other_kid_fails(handlers: list[crypto.PrivateKey], key_file: dict[str, Any]) -> None:
     key_file["kid"] = handlers[1].kid
     with pytest.raises((crypto.BadKeyFile, crypto.WrongPassphrase)):
         crypto.import_private_key(key_file, PASSPHRASE)
 
 
 @pytest.mark.parametrize("iterations", [FAST - 1, FAST + 1, 0, 10**9])
-def test_key_file_with_changed_iterations_fails(
-    iterations: int, key_file: dict[str, Any]
-) -> None:
+def test_key_file_with_changed_iterations_fails(iterations: int, key_file: dict[str, Any]) -> None:
     key_file["kdf"]["iterations"] = iterations
     with pytest.raises(crypto.CryptoError):
         crypto.import_private_key(key_file, PASSPHRASE)
@@ -667,9 +629,7 @@ def test_generate_passphrase_has_at_least_six_words() -> None:
     assert first != second
 
 
-def test_public_key_file_round_trip(
-    handlers: list[crypto.PrivateKey], key_file: dict[str, Any]
-) -> None:
+def test_public_key_file_round_trip(handlers: list[crypto.PrivateKey], key_file: dict[str, Any]) -> None:
     public = handlers[0].public
     exported = json.loads(json.dumps(crypto.export_public_key(public)))
     assert exported["type"] == "meldpunt-public-key"
@@ -783,17 +743,13 @@ def test_from_json_rejects_malformed_envelope(
     signing_key: Ed25519PrivateKey,
     reply_key: bytes,
 ) -> None:
-    data = json.loads(
-        json.dumps(seal_to(handlers[:2], signing_key, reply_key).to_json())
-    )
+    data = json.loads(json.dumps(seal_to(handlers[:2], signing_key, reply_key).to_json()))
     mutate(data)
     with pytest.raises(crypto.MalformedEnvelope):
         crypto.Envelope.from_json(data)
 
 
-@pytest.mark.parametrize(
-    "data", [None, [], "envelope", 42], ids=["none", "list", "str", "int"]
-)
+@pytest.mark.parametrize("data", [None, [], "envelope", 42], ids=["none", "list", "str", "int"])
 def test_from_json_rejects_non_object(data: Any) -> None:
     with pytest.raises(crypto.MalformedEnvelope):
         crypto.Envelope.from_json(data)
@@ -834,9 +790,7 @@ def test_b64d_rejects_non_base64url(text: str) -> None:
 def test_b64e_b64d_round_trip(length: int) -> None:
     data = os.urandom(length)
     text = crypto.b64e(data)
-    assert "=" not in text and text == base64.urlsafe_b64encode(data).decode().rstrip(
-        "="
-    )
+    assert "=" not in text and text == base64.urlsafe_b64encode(data).decode().rstrip("=")
     assert crypto.b64d(text) == data
 
 
@@ -847,9 +801,7 @@ def test_b64e_b64d_round_trip(length: int) -> None:
 def test_hpke_vector_opens(vector: dict[str, str]) -> None:
     private = X25519PrivateKey.from_private_bytes(bytes.fromhex(vector["skR"]))
     assert crypto.raw_public(private) == bytes.fromhex(vector["pkR"])
-    assert bytes.fromhex(vector["single_shot"]) == bytes.fromhex(
-        vector["enc"]
-    ) + bytes.fromhex(vector["ct"])
+    assert bytes.fromhex(vector["single_shot"]) == bytes.fromhex(vector["enc"]) + bytes.fromhex(vector["ct"])
     opened = crypto.SUITE.decrypt(
         bytes.fromhex(vector["single_shot"]),
         private,

@@ -301,3 +301,14 @@ def test_rolled_back_key_list_is_refused(app: Flask, client: FlaskClient, materi
     publish(keys_dir, material, "hbo-ict", [material.handlers["hbo-ict"].public], version=1)
     response = client.post("/report/submit", data=REPORT, content_type="multipart/form-data")
     assert response.status_code == 503
+
+
+def test_reply_sender_is_named_in_the_chosen_language(
+    app: Flask, client: FlaskClient, session: Any, material: Any
+) -> None:
+    token = file_report(client, programme="verpleegkunde")
+    case = only_case(session)
+    cases.add_reply(session, app.extensions["hotline.keyring"], case, material.handlers["verpleegkunde"], "Hallo")
+    client.get("/lang/en?next=/status")
+    body = client.post("/status", data={"token": token}).get_data(as_text=True)
+    assert "· Nursing" in body

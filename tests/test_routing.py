@@ -229,3 +229,17 @@ def test_kept_di_office_receives_the_case(client: FlaskClient, session: Any) -> 
 def test_a_required_destination_cannot_be_deselected(client: FlaskClient, session: Any) -> None:
     file_report(client, category="labour.unsafe", destinations=["diversiteit"])
     assert routed_to(session) == [{"arbeidsinspectie", "hbo-ict"}]
+
+
+def test_a_flag_that_is_not_a_boolean_is_refused(tmp_path: Path) -> None:
+    override = tmp_path / "routing.toml"
+    override.write_text('[routes]\n"misuse.*" = [{ kind = "programme", optional = "no" }]\n', "utf-8")
+    with pytest.raises(routing.RoutingError, match="true or false"):
+        routing.load(override)
+
+
+def test_two_rules_to_one_destination_route_it_once() -> None:
+    loaded = routing.load()
+    rules = (routing.Rule("programme", "a"), routing.Rule("programme", "b", optional=True))
+    doubled = routing.Routing(loaded.kinds, loaded.groups, loaded.categories, {"misuse.*": rules})
+    assert [t.destination for t in doubled.plan("misuse.tasks", "hbo-ict", {})] == ["hbo-ict"]

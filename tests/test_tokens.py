@@ -13,9 +13,7 @@ from hotline import crypto, tokens
 FIXED_SYMBOLS = "0123456789ABCDEFGHJKMNPQR"  # 25 symbols, holds both 0 and 1
 FIXED = tokens._format(FIXED_SYMBOLS)
 SALT = bytes(range(32))
-TOKEN_RE = re.compile(
-    r"[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){4}-[0-9A-HJKMNP-TV-Z]{2}"
-)
+TOKEN_RE = re.compile(r"[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){4}-[0-9A-HJKMNP-TV-Z]{2}")
 
 
 def compact(token: str) -> str:
@@ -241,9 +239,7 @@ def test_derived_keys_differ_from_each_other() -> None:
     ids=["lower", "no-dashes", "lower-no-dashes", "spaces", "O-for-0"],
 )
 def test_derive_from_typed_variant_equals_canonical(typed: str) -> None:
-    assert key_bytes(tokens.derive(typed, SALT)) == key_bytes(
-        tokens.derive(FIXED, SALT)
-    )
+    assert key_bytes(tokens.derive(typed, SALT)) == key_bytes(tokens.derive(FIXED, SALT))
 
 
 # --- lookup digest -------------------------------------------------------------------------------
@@ -251,12 +247,8 @@ def test_derive_from_typed_variant_equals_canonical(typed: str) -> None:
 
 def test_lookup_digest_depends_on_pepper() -> None:
     lookup = tokens.derive(tokens.generate(), SALT).lookup_key
-    assert tokens.lookup_digest(lookup, b"pepper-one") != tokens.lookup_digest(
-        lookup, b"pepper-two"
-    )
-    assert tokens.lookup_digest(lookup, b"pepper-one") == tokens.lookup_digest(
-        lookup, b"pepper-one"
-    )
+    assert tokens.lookup_digest(lookup, b"pepper-one") != tokens.lookup_digest(lookup, b"pepper-two")
+    assert tokens.lookup_digest(lookup, b"pepper-one") == tokens.lookup_digest(lookup, b"pepper-one")
 
 
 def test_lookup_digest_is_64_hex_without_lookup_key() -> None:

@@ -44,7 +44,7 @@ def parse_payload(payload: bytes) -> Attachment:
 def safe_name(filename: str) -> str:
     """Keep only the last part of a file name, without control characters."""
     name = PurePath(filename.replace("\\", "/")).name
-    return "".join(c for c in name if c.isprintable())[:120] or "bijlage"
+    return "".join(c for c in name if c.isprintable()).lstrip(".")[:120] or "bijlage"
 
 
 def strip_image(data: bytes) -> tuple[bytes, str]:

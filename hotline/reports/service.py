@@ -35,7 +35,7 @@ class Entry:
     direction: str
     day: dt.date
     text: str | None  # None: the message could not be opened or verified
-    sender: str
+    sender: dict[str, str]  # the destination's name per language; empty for the reporter's own messages
 
 
 def chosen(targets: list[Target], deselected: list[str]) -> list[Target]:
@@ -94,11 +94,11 @@ def open_case(session: Session, secrets: Secrets, token: str) -> tuple[Case, tok
     return cases.find_case(session, tokens.lookup_digest(keys.lookup_key, secrets.pepper)), keys
 
 
-def _handler_keys(session: Session, keyring: Keyring, case: Case) -> dict[str, tuple[str, bytes]]:
-    found: dict[str, tuple[str, bytes]] = {}
+def _handler_keys(session: Session, keyring: Keyring, case: Case) -> dict[str, tuple[dict[str, str], bytes]]:
+    found: dict[str, tuple[dict[str, str], bytes]] = {}
     for route in case.routes:
         key_list = keyring.for_destination(session, route.destination)
-        found |= {k.kid: (route.destination.name, k.ed25519) for k in key_list.keys}
+        found |= {k.kid: (route.destination.labels, k.ed25519) for k in key_list.keys}
     return found
 
 
@@ -113,7 +113,7 @@ def conversation(session: Session, keyring: Keyring, case: Case, keys: tokens.Ca
         envelope = cases.envelope_of(record)
         if own_kid not in envelope.kids():
             continue
-        sender = "" if record.signer == REPORTER else handlers.get(record.signer, ("?", b""))[0]
+        sender = {} if record.signer == REPORTER else handlers.get(record.signer, ({"nl": "?"}, b""))[0]
         # Reporter messages must carry the reporter's signature, replies a handler's: never the other way.
         if record.direction == "to_handlers":
             signers = {REPORTER: case.reporter_signing_key}

@@ -39,7 +39,7 @@ def limits() -> dict[str, int]:
 
 
 def programme_names() -> dict[str, str]:
-    return {p.slug: p.name for p in cases.programmes(get_session())}
+    return {p.slug: i18n.label(p.labels) for p in cases.programmes(get_session())}
 
 
 def render_step1(routed: forms.Routed, status: int = 200) -> tuple[str, int]:
@@ -68,7 +68,7 @@ def recipients_view(targets: list[Target]) -> list[dict[str, Any]]:
         shown.append(
             {
                 "target": target,
-                "name": i18n.label({"nl": destination.name, "en": destination.name_en or destination.name}),
+                "name": i18n.label(destination.labels),
                 "kind": i18n.label(routing().kinds[target.kind]),
                 "people": people,
                 "error": error,

@@ -1,0 +1,237 @@
+"""Open an exported case bundle offline: verify its key lists, open what is sealed to one key.
+
+Nothing here needs the app, the database or any HOTLINE_* setting: `hotline decrypt` runs on a
+handler's own device with only the bundle and the handler's key file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from hotline import crypto
+from hotline.reports.attachments import Attachment, parse_payload, safe_name
+
+REPORTER = "reporter"
+REPORT_FIELDS = (
+    ("description", "Description"),
+    ("organisation", "Organisation"),
+    ("date_from", "From"),
+    ("date_to", "To"),
+    ("attachments", "Attachments"),
+)
+CASE_FIELDS = (
+    ("id", "Case"),
+    ("category", "Category"),
+    ("programme", "Programme"),
+    ("received_on", "Received"),
+    ("status", "Status"),
+)
+
+
+class BundleError(ValueError):
+    """The file is not a usable case bundle."""
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A handler key from a verified key list, to check the signature of a reply."""
+
+    name: str
+    destination: str
+    ed25519: bytes
+
+
+@dataclass(frozen=True)
+class Opened:
+    """One envelope sealed to the key: its plaintext, or why it could not be opened."""
+
+    day: str
+    kind: str
+    sender: str
+    plaintext: bytes | None
+    error: str | None = None
+
+
+def printable(text: str) -> str:
+    """Replace control and format characters, so sealed text cannot steer the terminal."""
+    return "".join(c if c.isprintable() or c in "\n\t" else "\ufffd" for c in text)
+
+
+def check(bundle: Any) -> dict[str, Any]:
+    """Return the bundle if it has the shape of a version 1 case bundle."""
+    if not isinstance(bundle, dict) or bundle.get("type") != "meldpunt-case-bundle" or bundle.get("version") != 1:
+        raise BundleError("not a version 1 case bundle")
+    if not isinstance(bundle.get("case"), dict) or not isinstance(bundle.get("envelopes"), list):
+        raise BundleError("the bundle has no case or envelopes")
+    return bundle
+
+
+def institution_key(bundle: dict[str, Any], expected: str | None) -> tuple[Ed25519PublicKey, str | None]:
+    """Return the bundled institution key, checked against a published fingerprint, or with a warning."""
+    try:
+        raw = crypto.b64d(bundle["institution"]["ed25519"])
+        key = Ed25519PublicKey.from_public_bytes(raw)
+    except (KeyError, TypeError, ValueError, crypto.MalformedEnvelope) as exc:
+        raise BundleError("the bundle holds no valid institution key") from exc
+    fingerprint = crypto.fingerprint(raw)
+    if expected and fingerprint != expected.strip().lower():
+        raise BundleError(f"the bundle's institution key {fingerprint} is not {expected.strip()}: do not trust it")
+    if expected:
+        return key, None
+    return (
+        key,
+        f"trusting the bundle's institution key {fingerprint}: compare it with the published one (--institution)",
+    )
+
+
+def key_lists(bundle: dict[str, Any], institution: Ed25519PublicKey) -> tuple[dict[str, crypto.KeyList], list[str]]:
+    """Verify every bundled key list; return the verified ones and one line per failure."""
+    documents = bundle.get("key_lists")
+    if not isinstance(documents, dict):
+        return {}, ["the bundle holds no key lists"]
+    verified: dict[str, crypto.KeyList] = {}
+    failures: list[str] = []
+    for slug, document in documents.items():
+        try:
+            verified[slug] = crypto.verify_key_list(document, institution, str(slug))
+        except crypto.KeyListError as exc:
+            failures.append(str(exc))
+    return verified, failures
+
+
+def handlers(verified: dict[str, crypto.KeyList]) -> dict[str, Handler]:
+    """Return the handler keys by kid, over verified key lists."""
+    return {
+        key.kid: Handler(key.name, slug, key.ed25519) for slug, key_list in verified.items() for key in key_list.keys
+    }
+
+
+def envelopes(bundle: dict[str, Any]) -> list[tuple[str, crypto.Envelope | None]]:
+    """Parse the envelopes with their day; None stands for one that is malformed."""
+    parsed: list[tuple[str, crypto.Envelope | None]] = []
+    for data in bundle["envelopes"]:
+        day = str(data.get("day", "?")) if isinstance(data, dict) else "?"
+        try:
+            parsed.append((day, crypto.Envelope.from_json(data)))
+        except crypto.MalformedEnvelope:
+            parsed.append((day, None))
+    return parsed
+
+
+def case_key(bundle: dict[str, Any], name: str) -> bytes:
+    """Return one of the case's raw public keys from the bundle."""
+    try:
+        return crypto.b64d(bundle["case"][name])
+    except (KeyError, TypeError, crypto.MalformedEnvelope) as exc:
+        raise BundleError(f"the bundle's case has no valid {name}") from exc
+
+
+def open_sealed(bundle: dict[str, Any], key: crypto.PrivateKey, known: dict[str, Handler]) -> list[Opened]:
+    """Open every envelope sealed to this key; reporter and handler signatures never stand in for each other."""
+    reply_key = case_key(bundle, "reply_public_key")
+    reporter = {REPORTER: case_key(bundle, "reporter_signing_key")}
+    staff = {kid: handler.ed25519 for kid, handler in known.items()}
+    opened: list[Opened] = []
+    for day, envelope in envelopes(bundle):
+        if envelope is None:
+            opened.append(Opened(day, "?", "?", None, "MalformedEnvelope"))
+            continue
+        if key.kid not in envelope.kids():
+            continue
+        signers = reporter if envelope.header.direction == "to_handlers" else staff
+        try:
+            plaintext = crypto.open_envelope(
+                envelope, key.x25519, verify_key=signers.get, reply_public_key=reply_key, kind=None
+            )
+        except crypto.CryptoError as exc:
+            opened.append(Opened(day, envelope.header.kind, sender(envelope.signer, known), None, type(exc).__name__))
+            continue
+        opened.append(Opened(day, envelope.header.kind, sender(envelope.signer, known), plaintext))
+    return opened
+
+
+def sealed_to(bundle: dict[str, Any], kid: str) -> int:
+    """Count the well-formed envelopes that carry a wrap for this key id."""
+    return sum(1 for _day, envelope in envelopes(bundle) if envelope is not None and kid in envelope.kids())
+
+
+def sender(signer: str, known: dict[str, Handler]) -> str:
+    """Describe who signed an envelope."""
+    if signer == REPORTER:
+        return "the reporter"
+    handler = known.get(signer)
+    if handler is None:
+        return f"unknown signer {signer[:16]}"
+    return f"{handler.name} ({handler.destination})"
+
+
+def case_lines(bundle: dict[str, Any]) -> list[str]:
+    """Return the case's metadata as readable lines."""
+    case = bundle["case"]
+    return [f"{label}: {printable(str(case.get(name, '')))}" for name, label in CASE_FIELDS]
+
+
+def report_lines(plaintext: bytes) -> list[str]:
+    """Return a sealed report's fields as readable lines."""
+    report = json.loads(plaintext)
+    lines = []
+    for name, label in REPORT_FIELDS:
+        value = report.get(name)
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        if value:
+            lines.append(f"{label}: " + printable(str(value)).replace("\n", "\n  "))
+    return lines
+
+
+def message_text(plaintext: bytes) -> str:
+    """Return a sealed message's text."""
+    return printable(str(json.loads(plaintext)["text"]))
+
+
+def save_attachment(directory: Path, attachment: Attachment) -> Path:
+    """Write an attachment's bytes into a new file of the folder, never over an existing one."""
+    name = safe_name(attachment.name).lstrip(".") or "bijlage"
+    stem, suffix = Path(name).stem, Path(name).suffix
+    directory.mkdir(parents=True, exist_ok=True)
+    for number in range(1, 1000):
+        path = directory / (name if number == 1 else f"{stem}-{number}{suffix}")
+        try:
+            # O_EXCL: an existing file (or a link planted in the folder) is never written through
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(attachment.data)
+        return path
+    raise FileExistsError(f"{directory / name}: too many files with this name")
+
+
+def attachment_lines(attachment: Attachment, out_dir: Path | None) -> list[str]:
+    """Describe an attachment, saving it into out_dir if one is given."""
+    name = printable(attachment.name)
+    if out_dir is None:
+        size = f"{printable(attachment.content_type)}, {len(attachment.data)} bytes"
+        return [f"Attachment: {name} ({size}): use --out DIR to save it"]
+    return [f"Attachment: {name} saved to {save_attachment(out_dir, attachment)}"]
+
+
+def render(item: Opened, out_dir: Path | None) -> tuple[list[str], bool]:
+    """Return the lines that show one opened envelope, and whether it could be opened and read."""
+    lines = [f"== {item.day} | {item.kind} | from {item.sender} =="]
+    if item.plaintext is None:
+        return [*lines, f"[could not be opened or verified: {item.error}]"], False
+    try:
+        if item.kind == "report":
+            return lines + report_lines(item.plaintext), True
+        if item.kind == "message":
+            return [*lines, message_text(item.plaintext)], True
+        return lines + attachment_lines(parse_payload(item.plaintext), out_dir), True
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return [*lines, f"[could not be read: {type(exc).__name__}]"], False
