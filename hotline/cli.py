@@ -160,7 +160,10 @@ def run(host: str, port: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"serving Meldpunt Stages on http://{shown}:{port}/ (Ctrl+C to stop)")
-    run_simple(host, port, app, request_handler=security.AnonymousRequestHandler, threaded=True)
+    try:
+        run_simple(host, port, app, request_handler=security.AnonymousRequestHandler, threaded=True)
+    finally:
+        app.extensions["hotline.engine"].dispose()
 
 
 @cli.command("demo")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import re
@@ -113,6 +114,7 @@ def app(
         session.close()
     yield app
     app.extensions["hotline.engine"].dispose()
+    gc.collect()  # an unclosed connection is then blamed on the test that left it
 
 
 @pytest.fixture
