@@ -32,8 +32,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter = security.init_app(app)
     app.extensions["hotline.limiter"] = limiter
 
-    from hotline import errors, reports
+    from hotline import api, errors, reports
 
+    budgets = security.budgets(limiter)
     errors.init_app(app)
-    reports.init_app(app, limiter)
+    reports.init_app(app, budgets)
+    api.init_app(app, budgets)  # after errors: it answers JSON for /api/ paths and defers to them elsewhere
     return app

@@ -11,10 +11,11 @@ import hmac
 import io
 import logging
 import re
+from dataclasses import dataclass
 from typing import IO, Any
 
 from flask import Flask, Request, Response, current_app, request
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RouteLimit
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.serving import WSGIRequestHandler
 
@@ -84,6 +85,36 @@ def rate_limit_key() -> str:
     secret = hmac.new(current_app.config["SECRET_KEY"].encode(), b"ratelimit|" + day, hashlib.sha256).digest()
     address = (request.remote_addr or "").encode()
     return hmac.new(secret, address, hashlib.sha256).hexdigest()[:32]
+
+
+def report_limit() -> str:
+    return str(current_app.config["REPORT_LIMIT"])
+
+
+def status_limit() -> str:
+    return str(current_app.config["STATUS_LIMIT"])
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """The rate limits the HTML and API paths share: one budget per client, whichever path it takes."""
+
+    report: RouteLimit
+    status: RouteLimit
+
+    def apply(self, app: Flask, budget: RouteLimit, endpoints: list[str]) -> None:
+        """Wrap served views in a budget; Flask-Limiter checks decorated views inside the wrapper."""
+        for endpoint in endpoints:
+            # The limiter's wrapper is typed as possibly async; the views it wraps are not.
+            app.view_functions[endpoint] = budget(app.view_functions[endpoint])  # type: ignore[assignment]
+
+
+def budgets(limiter: Limiter) -> Budgets:
+    """Return the shared budgets; make them once per app and hand the same ones to every blueprint."""
+    return Budgets(
+        report=limiter.shared_limit(report_limit, scope="report", methods=["POST"]),
+        status=limiter.shared_limit(status_limit, scope="status", methods=["POST"]),
+    )
 
 
 def set_headers(response: Response) -> Response:

@@ -23,6 +23,8 @@ from werkzeug.test import encode_multipart
 from hotline import create_app, crypto, db, demo
 from hotline.keyring import INSTITUTION_FILE, institution_document, key_list_path, write_json
 
+pytest_plugins = ["browser_fixtures"]
+
 PASSPHRASE = "demo passphrase for tests only"
 PRODUCTION_ITERATIONS = crypto.PBKDF2_ITERATIONS  # read before any fixture makes it cheap
 TOKEN_RE = re.compile(r'data-case-token="([0-9A-Z-]+)"')

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
-from flask_limiter import Limiter
+from flask import Flask
 
 from hotline.reports import views
+from hotline.security import Budgets
 
 
-def report_limit() -> str:
-    return str(current_app.config["REPORT_LIMIT"])
-
-
-def status_limit() -> str:
-    return str(current_app.config["STATUS_LIMIT"])
-
-
-def init_app(app: Flask, limiter: Limiter) -> None:
-    """Register the blueprint and limit submissions and status lookups (one shared budget)."""
+def init_app(app: Flask, budgets: Budgets) -> None:
+    """Register the blueprint; submissions and status lookups spend the budgets shared with the API."""
     app.register_blueprint(views.bp)
-    functions = app.view_functions
-    # Flask-Limiter checks decorated views inside the wrapper, so the wrapper must be what is served.
-    functions["reports.submit"] = limiter.limit(report_limit, methods=["POST"])(views.submit)
-    status = limiter.shared_limit(status_limit, scope="status", methods=["POST"])
-    for endpoint in ("reports.status", "reports.message"):
-        functions[endpoint] = status(functions[endpoint])  # type: ignore[assignment]
+    budgets.apply(app, budgets.report, ["reports.submit"])
+    budgets.apply(app, budgets.status, ["reports.status", "reports.message"])

@@ -105,6 +105,18 @@ def parse_step1() -> tuple[forms.Routed, list[Target]]:
     return routed, targets
 
 
+@bp.context_processor
+def inject_labels() -> dict[str, Any]:
+    """Give every page of the blueprint the category and status labels."""
+    statuses = {
+        "received": _("Ontvangen"),
+        "in_progress": _("In behandeling"),
+        "forwarded": _("Doorgestuurd"),
+        "closed": _("Afgesloten"),
+    }
+    return {"routing": routing(), "statuses": statuses}
+
+
 @bp.get("/")
 def index() -> str:
     """Show what the hotline is and the two ways in."""

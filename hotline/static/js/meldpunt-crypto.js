@@ -1,0 +1,746 @@
+// Meldpunt Stages, browser path: envelope v1, case tokens, key files and signed key lists.
+// The exact bytes are in docs/formats.md; hotline/crypto.py and hotline/tokens.py are the
+// reference. WebCrypto does SHA-256, HKDF, AES-GCM, PBKDF2 and, where it has them, X25519 and
+// Ed25519; the vendored pure implementations stand in where it has not (Tor Browser).
+import {
+  Aes256Gcm,
+  CipherSuite,
+  DhkemX25519HkdfSha256,
+  ed25519 as noble,
+  HkdfSha256,
+  PureDhkemX25519HkdfSha256,
+  pureSha256,
+  PureX25519,
+} from "../vendor/meldpunt-vendor.js";
+
+const VERSION = 1;
+const SUITE_IDS = [0x0020, 0x0001, 0x0002]; // DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM
+const KINDS = { report: 1, message: 2, attachment: 3 };
+const DIRECTIONS = { to_handlers: 1, to_reporter: 2 };
+const HEADER_LEN = 89;
+const MIN_PADDED = 4096;
+const PBKDF2_ITERATIONS = 600000;
+const MAX_ITERATIONS = 10000000;
+const KDF_NAME = "PBKDF2-HMAC-SHA256";
+
+const LABEL = {
+  enc: "meldpunt/v1/enc",
+  commit: "meldpunt/v1/commit",
+  wrap: "meldpunt/v1/wrap",
+  sig: "meldpunt/v1/sig",
+  keyList: "meldpunt/v1/keylist",
+  keyFile: "meldpunt/v1/keyfile",
+  lookup: "meldpunt/v1/lookup",
+  reply: "meldpunt/v1/reply-x25519",
+  signing: "meldpunt/v1/reporter-ed25519",
+};
+
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford base32
+const SYMBOLS = 25; // 125 random bits
+const CHECK_SYMBOLS = 2;
+const GROUP = 5;
+const CONFUSABLE = { O: "0", I: "1", L: "1" };
+// What Python's str.split() splits on (Unicode whitespace); JavaScript's \s differs slightly.
+const WHITESPACE = /[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
+const B64U = /^[A-Za-z0-9_-]*$/;
+const B64U_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// PKCS#8 (RFC 8410) prefixes that make a raw 32-byte private key importable: OID 1.3.101.110 / .112.
+const PKCS8 = (oid) => [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, oid, 0x04, 0x22, 0x04, 0x20];
+const PKCS8_X25519 = PKCS8(0x6e);
+const PKCS8_ED25519 = PKCS8(0x70);
+// Known answers (RFC 7748 section 6.1, RFC 8032 test 1) that a native implementation must give.
+const PROBE_X25519 = {
+  sk: "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+  pk: "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
+};
+const PROBE_ED25519 = {
+  seed: "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+  pk: "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+  sig:
+    "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+};
+
+// --- errors -----------------------------------------------------------------------------
+
+/** Base of every failure here; all of them fail closed. */
+export class CryptoError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+/** The envelope does not have the structure of envelope v1. */
+export class MalformedEnvelope extends CryptoError {}
+/** None of the envelope's wraps is for this key. */
+export class NotARecipient extends CryptoError {}
+/** The data key does not match the header's commitment. */
+export class CommitmentMismatch extends CryptoError {}
+/** A wrap or the payload did not authenticate. */
+export class DecryptionFailed extends CryptoError {}
+/** The envelope's signature does not verify. */
+export class BadSignature extends CryptoError {}
+/** The envelope is bound to another case or kind than expected. */
+export class WrongCase extends CryptoError {}
+/** The passphrase does not unlock the key file. */
+export class WrongPassphrase extends CryptoError {}
+/** The key file is malformed or does not match its key id. */
+export class BadKeyFile extends CryptoError {}
+/** A destination key list is malformed, badly signed or rolled back. */
+export class KeyListError extends CryptoError {}
+/** A key to seal to does not appear in a verified key list. */
+export class UnknownRecipient extends CryptoError {}
+/** Base of token failures. */
+export class TokenError extends CryptoError {}
+/** The text has the wrong length or characters to be a case token. */
+export class MalformedToken extends TokenError {}
+/** The check symbols do not match: most likely a typo. */
+export class TokenChecksumError extends TokenError {}
+
+// --- bytes ------------------------------------------------------------------------------
+
+const encoder = new TextEncoder();
+
+/** Return WebCrypto's SubtleCrypto. */
+function subtle() {
+  return globalThis.crypto.subtle;
+}
+
+/** Return n random bytes. */
+function randomBytes(n) {
+  return globalThis.crypto.getRandomValues(new Uint8Array(n));
+}
+
+/** Encode text as UTF-8 bytes. */
+function utf8(text) {
+  return encoder.encode(text);
+}
+
+/** Concatenate byte arrays (and strings, as UTF-8). */
+function concat(...parts) {
+  const arrays = parts.map((p) => (typeof p === "string" ? utf8(p) : p));
+  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
+  let offset = 0;
+  for (const a of arrays) {
+    out.set(a, offset);
+    offset += a.length;
+  }
+  return out;
+}
+
+/** Return a fresh ArrayBuffer holding exactly these bytes. */
+function buffer(bytes) {
+  return Uint8Array.from(bytes).buffer;
+}
+
+/** Compare two byte arrays in time that depends only on their length. */
+function equalBytes(a, b) {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+
+/** Return lowercase hex of bytes. */
+export function hex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Decode hex (even length, hex digits only). */
+function fromHex(text) {
+  if (typeof text !== "string" || !/^([0-9a-fA-F]{2})*$/.test(text)) throw new CryptoError("not hex");
+  return Uint8Array.from(text.match(/../g) || [], (h) => parseInt(h, 16));
+}
+
+/** Return obj[name], throwing TypeError when obj is no object or lacks it (Python's KeyError). */
+function field(obj, name) {
+  if (obj === null || typeof obj !== "object" || !Object.hasOwn(obj, name)) throw new TypeError(`no ${name}`);
+  return obj[name];
+}
+
+/** Canonical unpadded base64url, as hotline.crypto's b64e / b64d. */
+export const b64u = {
+  /** Encode bytes as unpadded base64url. */
+  encode(bytes) {
+    let out = "";
+    for (let i = 0; i < bytes.length; i += 3) {
+      const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+      const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
+      for (let j = 0; j < chars; j++) out += B64U_ALPHABET[(n >> (18 - 6 * j)) & 63];
+    }
+    return out;
+  },
+  /** Decode canonical unpadded base64url, throwing MalformedEnvelope on anything else. */
+  decode(text) {
+    if (typeof text !== "string" || !B64U.test(text) || text.length % 4 === 1) {
+      throw new MalformedEnvelope("not base64url");
+    }
+    const out = new Uint8Array(Math.floor((text.length * 6) / 8));
+    let bits = 0;
+    let value = 0;
+    let index = 0;
+    for (const c of text) {
+      value = ((value << 6) | B64U_ALPHABET.indexOf(c)) & 0xffffff;
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out[index++] = (value >> bits) & 0xff;
+      }
+    }
+    if (b64u.encode(out) !== text) throw new MalformedEnvelope("not canonical base64url");
+    return out;
+  },
+};
+
+/** Return SHA-256 of bytes. */
+async function sha256(bytes) {
+  return new Uint8Array(await subtle().digest("SHA-256", bytes));
+}
+
+/** Return the key id: hex SHA-256 of a raw public key. */
+export async function fingerprint(rawPublicKey) {
+  return hex(await sha256(rawPublicKey));
+}
+
+/** Derive key material with HKDF-SHA256; an empty salt is RFC 5869's default of zeros. */
+async function hkdf(ikm, info, salt = new Uint8Array(0), length = 32) {
+  const key = await subtle().importKey("raw", ikm, "HKDF", false, ["deriveBits"]);
+  const params = { name: "HKDF", hash: "SHA-256", salt, info: utf8(info) };
+  return new Uint8Array(await subtle().deriveBits(params, key, length * 8));
+}
+
+/** Import a raw 256-bit AES-GCM key, non-extractable. */
+function aesKey(raw, usage) {
+  return subtle().importKey("raw", raw, "AES-GCM", false, [usage]);
+}
+
+/** Encrypt with AES-256-GCM; the output is ciphertext followed by the 16-byte tag. */
+async function aesEncrypt(raw, nonce, plaintext, aad) {
+  const key = await aesKey(raw, "encrypt");
+  const params = { name: "AES-GCM", iv: nonce, additionalData: aad };
+  return new Uint8Array(await subtle().encrypt(params, key, plaintext));
+}
+
+/** Decrypt AES-256-GCM, or throw the given error class. */
+async function aesDecrypt(raw, nonce, ciphertext, aad, Failure, message) {
+  const key = await aesKey(raw, "decrypt");
+  try {
+    const params = { name: "AES-GCM", iv: nonce, additionalData: aad };
+    return new Uint8Array(await subtle().decrypt(params, key, ciphertext));
+  } catch {
+    throw new Failure(message);
+  }
+}
+
+// --- padding ----------------------------------------------------------------------------
+
+/** Return the number of bits of a non-negative integer, as Python's int.bit_length(). */
+function bitLength(n) {
+  let bits = 0;
+  for (let rest = n; rest >= 1; rest = Math.floor(rest / 2)) bits++;
+  return bits;
+}
+
+/** Return the bucket size for a length: at least 4 KiB, then Padmé. */
+export function paddedSize(n) {
+  const length = Math.max(n, MIN_PADDED);
+  const exponent = bitLength(length) - 1;
+  const step = 2 ** (exponent - bitLength(exponent)); // keep only the top bits of the length
+  return Math.ceil(length / step) * step;
+}
+
+/** Prefix the length (u32 big-endian) and pad with zeros up to the bucket size. */
+export function pad(bytes) {
+  const padded = new Uint8Array(paddedSize(4 + bytes.length));
+  new DataView(padded.buffer).setUint32(0, bytes.length);
+  padded.set(bytes, 4);
+  return padded;
+}
+
+/** Strip the padding added by pad(). */
+export function unpad(bytes) {
+  if (bytes.length < 4) throw new MalformedEnvelope("payload too short");
+  const length = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
+  if (length > bytes.length - 4 || bytes.subarray(4 + length).some((b) => b !== 0)) {
+    throw new MalformedEnvelope("bad padding");
+  }
+  return bytes.slice(4, 4 + length);
+}
+
+// --- X25519 and Ed25519: native WebCrypto or the pure fallbacks ----------------------------
+
+const choice = { x25519: "auto", ed25519: "auto" };
+const probes = {};
+
+/** Force an implementation per algorithm ("native", "pure" or "auto"); meant for tests. */
+export function useImplementations({ x25519 = "auto", ed25519 = "auto" } = {}) {
+  for (const value of [x25519, ed25519]) {
+    if (!["native", "pure", "auto"].includes(value)) throw new CryptoError(`unknown implementation ${value}`);
+  }
+  Object.assign(choice, { x25519, ed25519 });
+}
+
+/** Return which implementation each algorithm uses now: "native" or "pure". */
+export async function implementations() {
+  return { x25519: await resolve("x25519"), ed25519: await resolve("ed25519") };
+}
+
+/** Resolve the current choice for an algorithm, probing native support once. */
+async function resolve(algorithm) {
+  if (choice[algorithm] !== "auto") return choice[algorithm];
+  probes[algorithm] ??= (algorithm === "x25519" ? probeX25519 : probeEd25519)().catch(() => false);
+  return (await probes[algorithm]) ? "native" : "pure";
+}
+
+/** Check that native X25519 imports a raw private key and gives the RFC 7748 public key. */
+async function probeX25519() {
+  return hex(await nativeX25519Public(await nativeX25519Private(fromHex(PROBE_X25519.sk)))) === PROBE_X25519.pk;
+}
+
+/** Check that native Ed25519 signs and verifies as RFC 8032 says. */
+async function probeEd25519() {
+  const seed = fromHex(PROBE_ED25519.seed);
+  const pub = await nativeEd25519Public(seed);
+  const sig = await nativeEd25519Sign(seed, pub, new Uint8Array(0));
+  return hex(pub) === PROBE_ED25519.pk && hex(sig) === PROBE_ED25519.sig;
+}
+
+/** Import a raw X25519 private key into WebCrypto, non-extractable. */
+function nativeX25519Private(raw) {
+  return subtle().importKey("pkcs8", concat(PKCS8_X25519, raw), { name: "X25519" }, false, ["deriveBits"]);
+}
+
+/** Return the raw public key of a native X25519 private key: X25519(sk, 9). */
+async function nativeX25519Public(privateKey) {
+  const base = new Uint8Array(32);
+  base[0] = 9;
+  const point = await subtle().importKey("raw", base, { name: "X25519" }, true, []);
+  return new Uint8Array(await subtle().deriveBits({ name: "X25519", public: point }, privateKey, 256));
+}
+
+/** Return the raw Ed25519 public key of a seed (via a short-lived extractable import). */
+async function nativeEd25519Public(seed) {
+  const key = await subtle().importKey("pkcs8", concat(PKCS8_ED25519, seed), { name: "Ed25519" }, true, ["sign"]);
+  return b64u.decode((await subtle().exportKey("jwk", key)).x);
+}
+
+/** Sign with native Ed25519, importing the seed as a non-extractable JWK. */
+async function nativeEd25519Sign(seed, pub, message) {
+  const jwk = { kty: "OKP", crv: "Ed25519", d: b64u.encode(seed), x: b64u.encode(pub) };
+  const key = await subtle().importKey("jwk", jwk, { name: "Ed25519" }, false, ["sign"]);
+  return new Uint8Array(await subtle().sign({ name: "Ed25519" }, key, message));
+}
+
+/** Verify with native Ed25519; a key or signature WebCrypto refuses does not verify. */
+async function nativeEd25519Verify(pub, signature, message) {
+  try {
+    const key = await subtle().importKey("raw", pub, { name: "Ed25519" }, false, ["verify"]);
+    return await subtle().verify({ name: "Ed25519" }, key, signature, message);
+  } catch {
+    return false;
+  }
+}
+
+const suites = {};
+
+/** Return the HPKE suite of an X25519 implementation, made once. */
+function hpkeSuite(kind) {
+  const kem = () => (kind === "native" ? new DhkemX25519HkdfSha256() : new PureDhkemX25519HkdfSha256());
+  suites[kind] ??= new CipherSuite({ kem: kem(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
+  return suites[kind];
+}
+
+/** Return an X25519 key pair object for HPKE from a raw private key, and its raw public key. */
+async function x25519Pair(raw) {
+  if (!(raw instanceof Uint8Array) || raw.length !== 32) throw new CryptoError("an X25519 private key has 32 bytes");
+  if ((await resolve("x25519")) === "native") {
+    const privateKey = await nativeX25519Private(raw);
+    const pub = await nativeX25519Public(privateKey);
+    const publicKey = await hpkeSuite("native").kem.importKey("raw", buffer(pub), true);
+    return { keyPair: { privateKey, publicKey }, pub };
+  }
+  const prim = new PureX25519();
+  const privateKey = await prim.importKey("raw", buffer(raw), false);
+  const publicKey = await prim.derivePublicKey(privateKey);
+  return { keyPair: { privateKey, publicKey }, pub: Uint8Array.from(publicKey.key) };
+}
+
+/** Return the raw X25519 public key of a raw private key. */
+async function x25519Public(raw) {
+  return (await x25519Pair(raw)).pub;
+}
+
+/** Return the raw Ed25519 public key of a 32-byte seed. */
+async function ed25519Public(seed) {
+  if (!(seed instanceof Uint8Array) || seed.length !== 32) throw new CryptoError("an Ed25519 seed has 32 bytes");
+  if ((await resolve("ed25519")) === "native") return nativeEd25519Public(seed);
+  return noble.getPublicKeyAsync(seed);
+}
+
+/** Sign a message with an Ed25519 seed. */
+async function ed25519Sign(seed, message) {
+  const pub = await ed25519Public(seed);
+  if ((await resolve("ed25519")) === "native") return nativeEd25519Sign(seed, pub, message);
+  return noble.signAsync(message, seed);
+}
+
+/** Verify an Ed25519 signature over a message; RFC 8032 rules, as Python's cryptography. */
+async function ed25519Verify(pub, signature, message) {
+  if (!(pub instanceof Uint8Array) || pub.length !== 32 || signature.length !== 64) return false;
+  if ((await resolve("ed25519")) === "native") return nativeEd25519Verify(pub, signature, message);
+  try {
+    return await noble.verifyAsync(signature, message, pub, { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
+/** HPKE base-mode single-shot seal to a raw X25519 public key; the output is enc || ct. */
+async function hpkeSeal(recipientPublic, info, plaintext) {
+  const suite = hpkeSuite(await resolve("x25519"));
+  const recipientPublicKey = await suite.kem.importKey("raw", buffer(recipientPublic), true);
+  const { ct, enc } = await suite.seal({ recipientPublicKey, info: buffer(info) }, buffer(plaintext));
+  return concat(new Uint8Array(enc), new Uint8Array(ct));
+}
+
+/** HPKE base-mode single-shot open of enc || ct with a raw X25519 private key. */
+async function hpkeOpen(recipientPrivate, info, sealed) {
+  const { keyPair } = await x25519Pair(recipientPrivate);
+  const suite = hpkeSuite(await resolve("x25519"));
+  const enc = buffer(sealed.subarray(0, 32));
+  const ct = buffer(sealed.subarray(32));
+  return new Uint8Array(await suite.open({ recipientKey: keyPair, enc, info: buffer(info) }, ct));
+}
+
+/** The HPKE layer of the wraps, exported for the shared test vectors and tests; bytes in, bytes out. */
+export const hpke = { seal: hpkeSeal, open: hpkeOpen };
+
+// --- case tokens ------------------------------------------------------------------------
+
+/** Return the two check symbols of 25 token symbols: the first 10 bits of their SHA-256. */
+function checkSymbols(symbols) {
+  const digest = pureSha256(utf8(symbols)); // synchronous, so generate() and normalise() are too
+  const top = (digest[0] << 8) | digest[1];
+  return ALPHABET[top >> 11] + ALPHABET[(top >> 6) & 31];
+}
+
+/** Return the canonical grouped form of 25 symbols with their check pair. */
+function formatToken(symbols) {
+  const groups = [];
+  for (let i = 0; i < SYMBOLS; i += GROUP) groups.push(symbols.slice(i, i + GROUP));
+  return [...groups, checkSymbols(symbols)].join("-");
+}
+
+/** Remove every Unicode whitespace character, as Python's "".join(text.split()). */
+function stripWhitespace(text) {
+  return text.split(WHITESPACE).join("");
+}
+
+export const tokens = {
+  /** Return a new token in its canonical grouped form. */
+  generate() {
+    // 256 is a multiple of 32, so the low five bits of a random byte are uniform.
+    const symbols = Array.from(randomBytes(SYMBOLS), (b) => ALPHABET[b & 31]).join("");
+    return formatToken(symbols);
+  },
+
+  /** Return the canonical token for typed text, or throw MalformedToken / TokenChecksumError. */
+  normalise(text) {
+    if (typeof text !== "string") throw new MalformedToken("a case token has 27 letters and digits");
+    const compact = Array.from(stripWhitespace(text).replaceAll("-", "").toUpperCase(), (c) => CONFUSABLE[c] ?? c);
+    if (compact.length !== SYMBOLS + CHECK_SYMBOLS || compact.some((c) => !ALPHABET.includes(c))) {
+      throw new MalformedToken("a case token has 27 letters and digits");
+    }
+    const symbols = compact.slice(0, SYMBOLS).join("");
+    const check = compact.slice(SYMBOLS).join("");
+    if (!equalBytes(utf8(checkSymbols(symbols)), utf8(check))) {
+      throw new TokenChecksumError("the token contains a typo");
+    }
+    return formatToken(symbols);
+  },
+
+  /** Derive the lookup key, reply key pair and reporter signing key from a token and the instance salt. */
+  async derive(token, instanceSalt) {
+    const salt = typeof instanceSalt === "string" ? fromHex(instanceSalt) : instanceSalt;
+    const ikm = utf8(tokens.normalise(token));
+    const lookupKey = await hkdf(ikm, LABEL.lookup, salt);
+    const replyPrivate = await hkdf(ikm, LABEL.reply, salt);
+    const signingSeed = await hkdf(ikm, LABEL.signing, salt);
+    return {
+      lookupKey,
+      replyPrivate,
+      replyPublic: await x25519Public(replyPrivate),
+      signingSeed,
+      signingPublic: await ed25519Public(signingSeed),
+    };
+  },
+};
+
+// --- signed destination key lists -------------------------------------------------------
+
+/** Read one key of a key list body, checking its key id as PublicKey.from_json does. */
+async function publicKeyFrom(data) {
+  const key = {
+    name: String(field(data, "name")),
+    kid: String(field(data, "kid")),
+    x25519: b64u.decode(field(data, "x25519")),
+    ed25519: b64u.decode(field(data, "ed25519")),
+  };
+  if (key.x25519.length !== 32 || key.ed25519.length !== 32 || (await fingerprint(key.x25519)) !== key.kid) {
+    throw new KeyListError("public key does not match its key id");
+  }
+  return key;
+}
+
+/** Return the parsed body and keys of a key list, or null when its signature does not verify. */
+async function signedBody(doc, institutionPublic) {
+  const bodyText = String(field(doc, "body"));
+  const signature = b64u.decode(field(doc, "signature"));
+  if (!(await ed25519Verify(institutionPublic, signature, concat(LABEL.keyList, bodyText)))) return null;
+  const body = JSON.parse(bodyText);
+  const keys = await Promise.all(field(body, "keys").map(publicKeyFrom));
+  if (!Number.isInteger(field(body, "version"))) throw new TypeError("version");
+  return { destination: String(field(body, "destination")), version: body.version, keys };
+}
+
+/** Verify a signed key list over its exact body text; refuse other destinations, empty lists and rollbacks. */
+export async function verifyKeyList(doc, institutionPublic, destination, minVersion = 0) {
+  if (doc?.type !== "meldpunt-key-list") throw new KeyListError("not a key list");
+  let list;
+  try {
+    list = await signedBody(doc, institutionPublic);
+  } catch {
+    throw new KeyListError(`the key list of ${destination} is malformed`);
+  }
+  if (list === null) throw new KeyListError(`the key list of ${destination} has a bad signature`);
+  if (list.destination !== destination) {
+    throw new KeyListError(`the key list is for ${list.destination}, not ${destination}`);
+  }
+  if (list.version < minVersion) {
+    throw new KeyListError(`the key list of ${destination} is older (version ${list.version}) than one seen before`);
+  }
+  if (!list.keys.length) throw new KeyListError(`the key list of ${destination} holds no keys`);
+  return list;
+}
+
+// --- envelopes --------------------------------------------------------------------------
+
+/** Parse an envelope header, as Header.parse does. */
+function parseHeader(hdr) {
+  if (hdr.length !== HEADER_LEN || hdr[0] !== VERSION) throw new MalformedEnvelope("unknown header version or length");
+  const view = new DataView(hdr.buffer, hdr.byteOffset, hdr.length);
+  if (SUITE_IDS.some((id, i) => view.getUint16(1 + 2 * i) !== id)) throw new MalformedEnvelope("unknown suite");
+  const kind = Object.keys(KINDS).find((k) => KINDS[k] === hdr[7]);
+  const direction = Object.keys(DIRECTIONS).find((d) => DIRECTIONS[d] === hdr[8]);
+  if (!kind || !direction) throw new MalformedEnvelope("unknown kind or direction");
+  return { kind, direction, envelopeId: hdr.slice(9, 25), replyPublicKey: hdr.slice(25, 57), commit: hdr.slice(57, 89) };
+}
+
+/** Read the fields of envelope JSON into bytes, throwing MalformedEnvelope when one is missing. */
+function envelopeFields(data) {
+  try {
+    if (field(data, "v") !== VERSION) throw new MalformedEnvelope("unknown envelope version");
+    const recipients = field(data, "recipients");
+    if (!Array.isArray(recipients)) throw new TypeError("recipients");
+    return {
+      hdr: b64u.decode(field(data, "hdr")),
+      nonce: b64u.decode(field(data, "nonce")),
+      ct: b64u.decode(field(data, "ct")),
+      recipients: recipients.map((r) => ({ kid: String(field(r, "kid")), wrap: String(field(r, "wrap")) })),
+      signer: String(field(field(data, "sig"), "signer")),
+      signature: b64u.decode(field(data.sig, "value")),
+    };
+  } catch (error) {
+    if (error instanceof MalformedEnvelope) throw error;
+    throw new MalformedEnvelope("missing or mistyped envelope field");
+  }
+}
+
+/** Parse envelope JSON into bytes and header, as Envelope.from_json does. */
+function parseEnvelope(data) {
+  const envelope = envelopeFields(data);
+  envelope.header = parseHeader(envelope.hdr);
+  if (envelope.nonce.length !== 12 || envelope.signature.length !== 64 || !envelope.recipients.length) {
+    throw new MalformedEnvelope("bad nonce, signature or recipients");
+  }
+  if (new Set(envelope.recipients.map((r) => r.kid)).size !== envelope.recipients.length) {
+    throw new MalformedEnvelope("a recipient appears twice");
+  }
+  return envelope;
+}
+
+/** Return k_enc and commit of a data key. */
+async function deriveKeys(dek) {
+  return { kEnc: await hkdf(dek, LABEL.enc), commit: await hkdf(dek, LABEL.commit) };
+}
+
+/** Return the HPKE info of a wrap: label, raw kid and SHA-256 of the header. */
+async function wrapInfo(kid, hdr) {
+  return concat(LABEL.wrap, fromHex(kid), await sha256(hdr));
+}
+
+/** Return the bytes an envelope signature covers. */
+async function signedBytes(hdr, nonce, ct) {
+  return concat(LABEL.sig, hdr, await sha256(concat(nonce, ct)));
+}
+
+/** HPKE-seal the data key for one recipient whose public key must match its kid. */
+async function wrapFor(dek, hdr, kid, x25519) {
+  if (!(x25519 instanceof Uint8Array) || x25519.length !== 32 || (await fingerprint(x25519)) !== kid) {
+    throw new UnknownRecipient("public key does not match its key id");
+  }
+  return { kid, wrap: b64u.encode(await hpkeSeal(x25519, await wrapInfo(kid, hdr), dek)) };
+}
+
+/** Seal plaintext to recipients [{kid, x25519}] and sign it; returns the envelope JSON object. */
+export async function seal(plaintext, { kind, direction, replyPublicKey, recipients, signer, signingSeed }) {
+  if (!(kind in KINDS) || !(direction in DIRECTIONS) || replyPublicKey?.length !== 32) {
+    throw new MalformedEnvelope("bad kind, direction or reply key");
+  }
+  const unique = new Map((recipients || []).map((r) => [r.kid, r.x25519]));
+  if (!unique.size) throw new UnknownRecipient("no recipients to seal to");
+  const dek = randomBytes(32);
+  const { kEnc, commit } = await deriveKeys(dek);
+  const suiteIds = new Uint8Array(6);
+  SUITE_IDS.forEach((id, i) => new DataView(suiteIds.buffer).setUint16(2 * i, id));
+  const hdr = concat([VERSION], suiteIds, [KINDS[kind], DIRECTIONS[direction]], randomBytes(16), replyPublicKey, commit);
+  const nonce = randomBytes(12);
+  const ct = await aesEncrypt(kEnc, nonce, pad(plaintext), hdr);
+  const wraps = [];
+  for (const [kid, x25519] of unique) wraps.push(await wrapFor(dek, hdr, kid, x25519));
+  const signature = await ed25519Sign(signingSeed, await signedBytes(hdr, nonce, ct));
+  return {
+    v: VERSION,
+    hdr: b64u.encode(hdr),
+    nonce: b64u.encode(nonce),
+    ct: b64u.encode(ct),
+    recipients: wraps,
+    sig: { signer: String(signer), value: b64u.encode(signature) },
+  };
+}
+
+/** Open the own wrap and check the data key against the header's commitment. */
+async function openDek(envelope, x25519Private) {
+  const kid = await fingerprint(await x25519Public(x25519Private));
+  const recipient = envelope.recipients.find((r) => r.kid === kid);
+  if (!recipient) throw new NotARecipient("this envelope is not sealed to your key");
+  const sealed = b64u.decode(recipient.wrap);
+  let dek;
+  try {
+    if (sealed.length < 32) throw new DecryptionFailed("wrap too short");
+    dek = await hpkeOpen(x25519Private, await wrapInfo(kid, envelope.hdr), sealed);
+  } catch {
+    throw new DecryptionFailed("the wrap for this key does not open");
+  }
+  if (dek.length !== 32 || !equalBytes((await deriveKeys(dek)).commit, envelope.header.commit)) {
+    throw new CommitmentMismatch("the data key does not match the commitment");
+  }
+  return dek;
+}
+
+/** Open an envelope: own wrap, commitment, signature, binding, then the payload. */
+export async function open(envelope, { x25519Private, verifyKey, replyPublicKey = null, kind = null }) {
+  const parsed = parseEnvelope(envelope);
+  const dek = await openDek(parsed, x25519Private);
+  const signerKey = await verifyKey(parsed.signer);
+  if (signerKey === null || signerKey === undefined) {
+    throw new BadSignature(`unknown signer ${parsed.signer.slice(0, 16)}`);
+  }
+  if (!(await ed25519Verify(signerKey, parsed.signature, await signedBytes(parsed.hdr, parsed.nonce, parsed.ct)))) {
+    throw new BadSignature("the envelope's signature does not verify");
+  }
+  if (replyPublicKey !== null && !equalBytes(parsed.header.replyPublicKey, replyPublicKey)) {
+    throw new WrongCase("the envelope belongs to another case");
+  }
+  if (kind !== null && parsed.header.kind !== kind) throw new WrongCase("the envelope is of another kind");
+  const { kEnc } = await deriveKeys(dek);
+  const padded = await aesDecrypt(kEnc, parsed.nonce, parsed.ct, parsed.hdr, DecryptionFailed, "the payload does not authenticate");
+  return unpad(padded);
+}
+
+/** Re-wrap the data key for one more reader; returns a new envelope object, the payload unchanged. */
+export async function addRecipient(envelope, x25519Private, { kid, x25519 }) {
+  const parsed = parseEnvelope(envelope);
+  if (parsed.recipients.some((r) => r.kid === kid)) return envelope;
+  const dek = await openDek(parsed, x25519Private);
+  const wrap = await wrapFor(dek, parsed.hdr, kid, x25519);
+  return { ...envelope, recipients: [...envelope.recipients, wrap] };
+}
+
+// --- key files --------------------------------------------------------------------------
+
+/** Return the associated data of a key file. */
+function keyFileAad(version, kdf, kid) {
+  return utf8(`${LABEL.keyFile}|${version}|${kdf.name}|${kdf.iterations}|${kdf.salt}|${kid}`);
+}
+
+/** Derive the key-file key: PBKDF2-HMAC-SHA256 over the whitespace-collapsed passphrase. */
+async function passphraseKey(passphrase, salt, iterations) {
+  const normalised = passphrase.split(WHITESPACE).filter(Boolean).join(" ");
+  const key = await subtle().importKey("raw", utf8(normalised), "PBKDF2", false, ["deriveBits"]);
+  const params = { name: "PBKDF2", hash: "SHA-256", salt, iterations };
+  return new Uint8Array(await subtle().deriveBits(params, key, 256));
+}
+
+/** Seal both private keys of {name, x25519Private, ed25519Seed} under a passphrase into key file JSON. */
+export async function exportKeyFile(key, passphrase, iterations) {
+  const rounds = iterations || PBKDF2_ITERATIONS;
+  const x25519 = await x25519Public(key.x25519Private);
+  const ed25519 = await ed25519Public(key.ed25519Seed);
+  const kid = await fingerprint(x25519);
+  const salt = randomBytes(16);
+  const kdf = { name: KDF_NAME, iterations: rounds, salt: b64u.encode(salt) };
+  const nonce = randomBytes(12);
+  const secret = concat(key.x25519Private, key.ed25519Seed);
+  const sealed = await aesEncrypt(await passphraseKey(passphrase, salt, rounds), nonce, secret, keyFileAad(VERSION, kdf, kid));
+  return {
+    type: "meldpunt-private-key",
+    version: VERSION,
+    name: String(key.name ?? ""),
+    kid,
+    x25519: b64u.encode(x25519),
+    ed25519: b64u.encode(ed25519),
+    kdf,
+    cipher: { name: "AES-256-GCM", nonce: b64u.encode(nonce) },
+    ciphertext: b64u.encode(sealed),
+  };
+}
+
+/** Read the fields of a key file (object or JSON text), throwing BadKeyFile when malformed. */
+function parseKeyFile(json) {
+  try {
+    const data = typeof json === "string" ? JSON.parse(json) : json;
+    if (field(data, "type") !== "meldpunt-private-key" || field(data, "version") !== VERSION) {
+      throw new BadKeyFile("not a version 1 private key file");
+    }
+    const kdf = field(data, "kdf");
+    const iterations = field(kdf, "iterations");
+    if (field(kdf, "name") !== KDF_NAME || !Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS) {
+      throw new BadKeyFile("unsupported key derivation");
+    }
+    return {
+      kdf,
+      salt: b64u.decode(field(kdf, "salt")),
+      nonce: b64u.decode(field(field(data, "cipher"), "nonce")),
+      sealed: b64u.decode(field(data, "ciphertext")),
+      kid: String(field(data, "kid")),
+      name: String(data.name ?? ""),
+    };
+  } catch (error) {
+    if (error instanceof BadKeyFile) throw error;
+    throw new BadKeyFile("malformed key file");
+  }
+}
+
+/** Unlock a key file; returns {name, x25519Private, ed25519Seed, kid}, the key matching the file's kid. */
+export async function unlockKeyFile(json, passphrase) {
+  const file = parseKeyFile(json);
+  const key = await passphraseKey(passphrase, file.salt, file.kdf.iterations);
+  const aad = keyFileAad(VERSION, file.kdf, file.kid);
+  const secret = await aesDecrypt(key, file.nonce, file.sealed, aad, WrongPassphrase, "the passphrase does not unlock this key file");
+  if (secret.length !== 64) throw new BadKeyFile("the key file holds no key pair");
+  const x25519Private = secret.slice(0, 32);
+  const kid = await fingerprint(await x25519Public(x25519Private));
+  if (!equalBytes(utf8(kid), utf8(file.kid))) throw new BadKeyFile("the key does not match the key id of the file");
+  return { name: file.name, x25519Private, ed25519Seed: secret.slice(32), kid };
+}

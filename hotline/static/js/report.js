@@ -1,0 +1,165 @@
+// The browser path of the report form: the token, the keys and the sealing stay on this device.
+// Only the lookup key, two public keys and sealed envelopes are sent.
+import * as mc from "./meldpunt-crypto.js";
+import { api, capable, instance, messages, recipientsOf, say, utf8, verifyLists } from "./page.js";
+
+const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/webp", "image/gif"]);
+
+/** Re-encode an image from its pixels only, which drops EXIF, GPS and other metadata. */
+async function stripImage(file) {
+  const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+  const canvas = document.createElement("canvas");
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  canvas.getContext("2d").drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const type = file.type === "image/jpeg" ? "image/jpeg" : "image/png";
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, type, 0.9));
+  if (!blob) throw new Error("image could not be re-encoded");
+  return { type, bytes: new Uint8Array(await blob.arrayBuffer()) };
+}
+
+/** Return the sealed form of an attachment: a JSON line with name and type, then the bytes. */
+async function attachmentPayload(file) {
+  let type = file.type || "application/octet-stream";
+  let bytes = new Uint8Array(await file.arrayBuffer());
+  if (IMAGE_TYPES.has(type)) ({ type, bytes } = await stripImage(file));
+  const name = file.name.split(/[\\/]/).pop().replace(/^\.+/, "").slice(0, 120) || "bijlage";
+  const meta = utf8(JSON.stringify({ name, type }) + "\n");
+  const payload = new Uint8Array(meta.length + bytes.length);
+  payload.set(meta);
+  payload.set(bytes, meta.length);
+  return { name, payload };
+}
+
+/** Check the fields as the server would; return the first problem's message key, or null. */
+function problem(form, limits) {
+  const description = form.description.value.trim();
+  if (!description) return "description";
+  if (description.length > limits.max_description_chars) return "description_long";
+  const from = form.date_from.value.trim();
+  const to = form.date_to.value.trim();
+  const iso = /^\d{4}-\d{2}-\d{2}$/;
+  if ((from && !iso.test(from)) || (to && !iso.test(to))) return "dates";
+  if (from && to && to < from) return "date_order";
+  const files = [...form.attachments.files].filter((file) => file.name);
+  if (files.length > limits.max_attachments) return "attachments_count";
+  if (files.some((file) => file.size > limits.max_attachment_bytes || file.size === 0)) return "attachments_size";
+  return null;
+}
+
+/** Replace the form with the confirmation page, the token written as text. */
+function showToken(token, answer) {
+  const page = document.getElementById("token-page").content.cloneNode(true);
+  const shown = page.querySelector("[data-case-token]");
+  shown.textContent = token;
+  shown.setAttribute("data-case-token", token);
+  page.querySelector("[data-ack-due]").textContent = answer.ack_due;
+  page.querySelector("[data-feedback-due]").textContent = answer.feedback_due;
+  document.querySelector("main").replaceChildren(page);
+  window.scrollTo(0, 0);
+}
+
+/** Seal the report and its attachments on this device and send them. */
+async function submit(form, state, text) {
+  const error = form.querySelector("[data-browser-error]");
+  const progress = form.querySelector("[data-progress]");
+  const key = problem(form, state.settings.limits);
+  if (key) return say(error, text[key]);
+  const chosen = state.destinations.filter((d) => !d.optional || form.querySelector(`input[name="destinations"][value="${d.slug}"]`)?.checked);
+  const lists = chosen.map((d) => state.verified.get(d.slug));
+  if (lists.some((list) => list instanceof Error)) return say(error, text.keylist);
+  say(error, "");
+  say(progress, text.sealing);
+  const token = mc.tokens.generate();
+  const keys = await mc.tokens.derive(token, state.settings.salt);
+  const recipients = recipientsOf(lists);
+  const seal = (plaintext, kind) =>
+    mc.seal(plaintext, { kind, direction: "to_handlers", replyPublicKey: keys.replyPublic, recipients, signer: "reporter", signingSeed: keys.signingSeed });
+  let files;
+  try {
+    files = await Promise.all([...form.attachments.files].filter((file) => file.name).map(attachmentPayload));
+  } catch (failure) {
+    say(progress, "");
+    return say(error, text.image);
+  }
+  const report = {
+    category: form.category.value,
+    programme: form.programme.value,
+    description: form.description.value.trim(),
+    organisation: form.organisation.value.trim().slice(0, 300) || null,
+    date_from: form.date_from.value.trim() || null,
+    date_to: form.date_to.value.trim() || null,
+    attachments: files.map((file) => file.name),
+  };
+  const body = {
+    lookup_key: mc.b64u.encode(keys.lookupKey),
+    reply_public_key: mc.b64u.encode(keys.replyPublic),
+    reporter_signing_key: mc.b64u.encode(keys.signingPublic),
+    category: report.category,
+    programme: report.programme,
+    sector: form.sector.value || null,
+    phase: form.phase.value || null,
+    destinations: chosen.map((d) => d.slug),
+    report: await seal(utf8(JSON.stringify(report)), "report"),
+    attachments: await Promise.all(files.map((file) => seal(file.payload, "attachment"))),
+  };
+  say(progress, text.sending);
+  const answer = await api(state.base, "/reports", body);
+  say(progress, "");
+  if (answer.status === 201) return showToken(token, answer.data);
+  say(error, `${text.refused} ${answer.data.error || answer.status}`);
+}
+
+/** Take over the form when the browser can seal; otherwise leave the server path in place. */
+async function enhance(form) {
+  if (!(await capable())) return;
+  const text = messages();
+  const base = form.dataset.api;
+  const error = form.querySelector("[data-browser-error]");
+  let state;
+  try {
+    const settings = await instance(base, form.dataset.institution);
+    const routed = await api(base, "/recipients", { category: form.category.value, programme: form.programme.value });
+    if (!routed.ok) return;
+    const verified = await verifyLists(routed.data.destinations, settings.institution);
+    state = { base, settings, destinations: routed.data.destinations, verified };
+  } catch (failure) {
+    if (failure instanceof mc.KeyListError) {
+      form.querySelector('button[type="submit"]').disabled = true;
+      say(error, text.institution);
+    }
+    return; // the API is unreachable: the server path still works
+  }
+  for (const destination of state.destinations) {
+    const list = state.verified.get(destination.slug);
+    const item = form.querySelector(`[data-destination="${destination.slug}"]`);
+    const people = item?.querySelector("[data-people]");
+    if (list instanceof Error) {
+      if (people) people.textContent = "—";
+      const box = item?.querySelector('input[name="destinations"]');
+      if (!destination.optional) {
+        form.querySelector('button[type="submit"]').disabled = true;
+        say(error, text.keylist);
+      } else if (box) {
+        box.checked = false;
+        box.disabled = true;
+      }
+    } else if (people) {
+      people.textContent = list.keys.map((key) => key.name).join(", ");
+    }
+  }
+  form.querySelector(".server-path").hidden = true;
+  form.querySelector(".browser-path").hidden = false;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit(form, state, text).catch((failure) => {
+      console.error("sealing failed", failure.name);
+      say(form.querySelector("[data-progress]"), "");
+      say(error, failure instanceof mc.CryptoError ? text.keylist : text.network);
+    });
+  });
+}
+
+const form = document.getElementById("report-form");
+if (form) enhance(form);

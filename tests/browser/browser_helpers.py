@@ -1,0 +1,59 @@
+"""Actions a student takes in the browser, and a handler's view of what arrived."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hotline import cases, crypto, models
+
+CANARY = "CANARY-browser-3b1e-omschrijving"
+
+
+def choose_and_continue(page: Any, base: str, category: str, programme: str = "hbo-ict") -> None:
+    """Fill step one of the report form and go on to step two."""
+    page.goto(f"{base}/report")
+    page.check(f'input[name="category"][value="{category}"]')
+    page.select_option("#programme", programme)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#description")
+
+
+def file_with_js(watched: Any, base: str, description: str, category: str = "discrimination.origin") -> str:
+    """File a report through the browser path and return the token shown."""
+    page = watched.page
+    choose_and_continue(page, base, category)
+    page.wait_for_selector(".browser-path:not([hidden])")
+    assert page.locator(".server-path").is_hidden()
+    page.fill("#description", description)
+    page.fill("#organisation", "Stagebedrijf BV")
+    page.click("button[type=submit]")
+    shown = page.wait_for_selector("[data-case-token]:not([data-case-token=''])")
+    token = shown.get_attribute("data-case-token")
+    assert token and shown.text_content() == token
+    return str(token)
+
+
+def open_status(watched: Any, base: str, token: str) -> str:
+    """Look a case up on the status page and return the status shown."""
+    page = watched.page
+    page.goto(f"{base}/status")
+    page.fill("#token", token)
+    page.click("#status-form button[type=submit]")
+    shown = page.wait_for_selector("[data-case-status]:not([data-case-status=''])")
+    return str(shown.get_attribute("data-case-status"))
+
+
+def open_as_handler(case: models.Case, key: crypto.PrivateKey) -> dict[str, bytes]:
+    """Open what a handler key can read of a case, checking the reporter's signature."""
+
+    def verify_key(signer: str) -> bytes | None:
+        return case.reporter_signing_key if signer == "reporter" else None
+
+    opened = {}
+    for record in case.envelopes:
+        envelope = cases.envelope_of(record)
+        if key.kid in envelope.kids() and record.direction == "to_handlers":
+            opened[record.kind] = crypto.open_envelope(
+                envelope, key.x25519, verify_key=verify_key, reply_public_key=case.reply_public_key
+            )
+    return opened

@@ -1,0 +1,101 @@
+"""Filing and following a report in a real browser, with JavaScript on and off."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from browser_helpers import CANARY, choose_and_continue, file_with_js, open_as_handler, open_status
+from flask import Flask
+from sqlalchemy import select
+
+from hotline import cases, models
+
+
+def only_case(app: Flask) -> models.Case:
+    session = app.extensions["hotline.sessionmaker"]()
+    found = session.scalars(select(models.Case)).all()
+    assert len(found) == 1
+    case = found[0]
+    _ = case.envelopes, [r.destination.slug for r in case.routes]  # load while the session is open
+    session.close()
+    return case
+
+
+def test_js_report_is_sealed_on_the_device_and_nothing_readable_leaves_it(
+    app: Flask, live_server: str, js_page: Any, material: Any
+) -> None:
+    token = file_with_js(js_page, live_server, description=CANARY)
+    sent = js_page.sent()
+    assert CANARY.encode() not in sent
+    assert token.encode() not in sent and token.replace("-", "").encode() not in sent
+    posts = [r.url for r in js_page.requests if r.method == "POST"]
+    assert posts[-1].endswith("/api/v1/reports")
+    assert not any(url.endswith("/report/submit") for url in posts)
+    report = json.loads(open_as_handler(only_case(app), material.handlers["hbo-ict"])["report"])
+    assert report["description"] == CANARY
+
+
+def test_report_without_javascript_goes_through_the_server_path(
+    app: Flask, live_server: str, nojs_page: Any, material: Any
+) -> None:
+    page = nojs_page.page
+    choose_and_continue(page, live_server, "labour.underpayment")
+    assert page.locator(".server-path").is_visible()
+    page.fill("#description", CANARY)
+    page.click("button[type=submit]")
+    token = page.locator("[data-case-token]").get_attribute("data-case-token")
+    assert token and len(token) == 32
+    case = only_case(app)
+    assert sorted(cases.destination_slugs(case)) == ["arbeidsinspectie", "hbo-ict"]
+    report = json.loads(open_as_handler(case, material.handlers["arbeidsinspectie"])["report"])
+    assert report["description"] == CANARY
+    assert open_status(nojs_page, live_server, token.lower().replace("-", "")) == "received"
+
+
+def test_follow_up_and_reply_through_the_browser(
+    app: Flask, live_server: str, js_page: Any, material: Any
+) -> None:
+    token = file_with_js(js_page, live_server, description="Eerste melding")
+    assert open_status(js_page, live_server, token) == "received"
+    page = js_page.page
+    page.fill("#message", "Een aanvulling uit de browser")
+    page.click("[data-message-form] button[type=submit]")
+    page.wait_for_selector("[data-notice]:not([hidden])")
+    case = only_case(app)
+    opened = open_as_handler(case, material.handlers["hbo-ict"])
+    assert json.loads(opened["message"]) == {"text": "Een aanvulling uit de browser"}
+    session = app.extensions["hotline.sessionmaker"]()
+    cases.add_reply(session, app.extensions["hotline.keyring"], session.get(models.Case, case.id),
+                    material.handlers["hbo-ict"], "Antwoord van de opleiding")
+    session.close()
+    assert open_status(js_page, live_server, token) == "received"
+    texts = page.locator("[data-messages] [data-text]").all_text_contents()
+    assert texts == ["Een aanvulling uit de browser", "Antwoord van de opleiding"]
+    assert CANARY.encode() not in js_page.sent() and token.encode() not in js_page.sent()
+
+
+def test_browser_refuses_to_seal_to_a_tampered_key_list(app: Flask, live_server: str, js_page: Any) -> None:
+    page = js_page.page
+
+    def tamper(route: Any) -> None:
+        response = route.fetch()
+        data = response.json()
+        for destination in data["destinations"]:
+            body = json.loads(destination["key_list"]["body"])
+            extra = dict(body["keys"][0], name="Indringer")
+            body["keys"].append(extra)
+            destination["key_list"]["body"] = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        route.fulfill(response=response, json=data)
+
+    page.route("**/api/v1/recipients", tamper)
+    choose_and_continue(page, live_server, "discrimination.religion")
+    page.wait_for_selector("[data-browser-error]:not([hidden])")
+    assert page.locator("button[type=submit]").is_disabled()
+    page.fill("#description", CANARY)
+    page.locator("button[type=submit]").click(force=True)
+    assert not any(r.url.endswith("/api/v1/reports") for r in js_page.requests)
+    assert not any(r.url.endswith("/report/submit") for r in js_page.requests)
+    session = app.extensions["hotline.sessionmaker"]()
+    assert session.scalars(select(models.Case)).all() == []
+    session.close()

@@ -1,0 +1,56 @@
+// "auto" falls back to the pure implementations where WebCrypto lacks X25519 and Ed25519, as in
+// Tor Browser (Firefox ESR). A separate file, so it runs in its own process with a fresh module.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+const realSubtle = globalThis.crypto.subtle;
+const MISSING = new Set(["X25519", "Ed25519"]);
+
+/** Return the algorithm name of a WebCrypto call's arguments, if any names one. */
+function algorithmOf(args) {
+  for (const arg of args) {
+    const name = typeof arg === "string" ? arg : arg?.name ?? arg?.algorithm?.name;
+    if (MISSING.has(name)) return name;
+  }
+  return null;
+}
+
+// A SubtleCrypto without X25519 and Ed25519: every call naming them (or using such a key) fails.
+const crippled = new Proxy(realSubtle, {
+  get(target, property) {
+    const value = Reflect.get(target, property, target);
+    if (typeof value !== "function") return value;
+    return (...args) => {
+      if (algorithmOf(args)) return Promise.reject(new DOMException("Unrecognized name.", "NotSupportedError"));
+      return value.apply(target, args);
+    };
+  },
+});
+Object.defineProperty(globalThis.crypto, "subtle", { value: crippled, configurable: true });
+
+const mc = await import("../../hotline/static/js/meldpunt-crypto.js");
+
+test("auto picks the pure implementations, and everything still works", async () => {
+  assert.deepEqual(await mc.implementations(), { x25519: "pure", ed25519: "pure" });
+  const derived = await mc.tokens.derive(mc.tokens.generate(), "00ff");
+  const key = { name: "H", x25519Private: crypto.getRandomValues(new Uint8Array(32)), ed25519Seed: derived.signingSeed };
+  const file = await mc.exportKeyFile(key, "pp", 1000);
+  const unlocked = await mc.unlockKeyFile(file, "pp");
+  const envelope = await mc.seal(new TextEncoder().encode("zonder native"), {
+    kind: "report",
+    direction: "to_handlers",
+    replyPublicKey: derived.replyPublic,
+    recipients: [{ kid: file.kid, x25519: mc.b64u.decode(file.x25519) }],
+    signer: "reporter",
+    signingSeed: derived.signingSeed,
+  });
+  const verifyKey = () => derived.signingPublic;
+  const opened = await mc.open(envelope, { x25519Private: unlocked.x25519Private, verifyKey, kind: "report" });
+  assert.equal(new TextDecoder().decode(opened), "zonder native");
+});
+
+test("forcing native where it is missing fails with an error, not silently", async () => {
+  mc.useImplementations({ x25519: "native", ed25519: "native" });
+  await assert.rejects(mc.tokens.derive(mc.tokens.generate(), "00ff"));
+  mc.useImplementations({});
+});
