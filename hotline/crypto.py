@@ -271,13 +271,19 @@ def import_private_key(data: dict[str, Any], passphrase: str) -> PrivateKey:
         secret = AESGCM(key).decrypt(nonce, sealed, _keyfile_aad(VERSION, kdf, kid))
     except InvalidTag as exc:
         raise WrongPassphrase("the passphrase does not unlock this key file") from exc
+    if len(secret) != 64:
+        raise BadKeyFile("the key file holds a secret of the wrong length")
     private = PrivateKey(
         str(data.get("name", "")),
         X25519PrivateKey.from_private_bytes(secret[:32]),
         Ed25519PrivateKey.from_private_bytes(secret[32:]),
     )
-    if not hmac.compare_digest(private.kid, kid):
-        raise BadKeyFile("the key does not match the key id of the file")
+    public = private.public
+    if not hmac.compare_digest(public.kid, kid) or (data.get("x25519"), data.get("ed25519")) != (
+        b64e(public.x25519),
+        b64e(public.ed25519),
+    ):
+        raise BadKeyFile("the key does not match the public keys of the file")
     return private
 
 
@@ -341,7 +347,9 @@ def verify_key_list(
         institution.verify(b64d(document["signature"]), LABEL_KEYLIST + body_text.encode("utf-8"))
         body = json.loads(body_text)
         keys = tuple(PublicKey.from_json(k) for k in body["keys"])
-        version = int(body["version"])
+        version = body["version"]
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise TypeError("version")
         listed_for = str(body["destination"])
     except InvalidSignature as exc:
         raise KeyListError(f"the key list of {destination} has a bad signature") from exc
@@ -536,6 +544,15 @@ def open_envelope(
     except InvalidTag as exc:
         raise DecryptionFailed("the payload does not authenticate") from exc
     return unpad(padded)
+
+
+def is_usable_x25519(raw_public_key: bytes) -> bool:
+    """Tell whether a public key can be sealed to: low-order points parse, but give no shared key."""
+    try:
+        X25519PrivateKey.generate().exchange(X25519PublicKey.from_public_bytes(raw_public_key))
+    except ValueError:
+        return False
+    return True
 
 
 def add_recipient(envelope: Envelope, x25519: X25519PrivateKey, new: PublicKey) -> Envelope:

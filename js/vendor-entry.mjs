@@ -6,10 +6,7 @@ export { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from "@hpke
 
 // The same KEM in pure JavaScript, for browsers whose WebCrypto has no X25519 (Tor Browser),
 // and its X25519 primitives to derive a public key from a raw private key.
-export {
-  DhkemX25519HkdfSha256 as PureDhkemX25519HkdfSha256,
-  X25519 as PureX25519,
-} from "@hpke/dhkem-x25519";
+export { DhkemX25519HkdfSha256 as PureDhkemX25519HkdfSha256, X25519 as PureX25519 } from "@hpke/dhkem-x25519";
 
 // Ed25519 in pure JavaScript (SHA-512 from WebCrypto), for browsers without native Ed25519.
 export * as ed25519 from "@noble/ed25519";

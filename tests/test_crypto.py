@@ -599,6 +599,15 @@ def test_key_file_with_other_kid_fails(handlers: list[crypto.PrivateKey], key_fi
         crypto.import_private_key(key_file, PASSPHRASE)
 
 
+@pytest.mark.parametrize("field", ["x25519", "ed25519"])
+def test_key_file_whose_public_keys_are_swapped_fails(
+    field: str, handlers: list[crypto.PrivateKey], key_file: dict[str, Any]
+) -> None:
+    key_file[field] = handlers[1].public.to_json()[field]  # shown to others, but not the key inside
+    with pytest.raises(crypto.BadKeyFile):
+        crypto.import_private_key(key_file, PASSPHRASE)
+
+
 @pytest.mark.parametrize("iterations", [FAST - 1, FAST + 1, 0, 10**9])
 def test_key_file_with_changed_iterations_fails(iterations: int, key_file: dict[str, Any]) -> None:
     key_file["kdf"]["iterations"] = iterations

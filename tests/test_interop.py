@@ -145,29 +145,28 @@ def python_envelopes(case: tokens.CaseKeys, handlers: list[crypto.PrivateKey]) -
                 "error": errors.get(name),
             }
         )
-    items.extend(broken_variants(items[0], case, handlers))
+    items.extend(broken_variants(items[0], handlers))
     return items
 
 
-def broken_variants(item: dict[str, Any], case: tokens.CaseKeys, handlers: list[crypto.PrivateKey]) -> list[Any]:
-    """Variants of a good envelope that Node must refuse with the named error."""
-    added = crypto.add_recipient(crypto.Envelope.from_json(item["envelope"]), handlers[0].x25519, handlers[1].public)
-    ct = bytearray(crypto.b64d(item["envelope"]["ct"]))
-    ct[-1] ^= 1
-    tampered = dict(item["envelope"], ct=b64(bytes(ct)))
-    hdr = bytearray(crypto.b64d(item["envelope"]["hdr"]))
-    hdr[20] ^= 1  # in the envelope id: the wrap's info no longer matches
-    mismatch = commitment_mismatch(crypto.Envelope.from_json(item["envelope"]), handlers[0])
+def flipped(envelope: dict[str, Any], name: str, index: int) -> dict[str, Any]:
+    """Return a copy of envelope JSON with one bit of a b64u field flipped."""
+    data = bytearray(crypto.b64d(envelope[name]))
+    data[index] ^= 1
+    return envelope | {name: b64(bytes(data))}
+
+
+def broken_variants(item: dict[str, Any], handlers: list[crypto.PrivateKey]) -> list[Any]:
+    """Variants of a good envelope: one more reader, and ones that Node must refuse with the named error."""
+    good = item["envelope"]
+    added = crypto.add_recipient(crypto.Envelope.from_json(good), handlers[0].x25519, handlers[1].public)
+    mismatch = commitment_mismatch(crypto.Envelope.from_json(good), handlers[0])
     other_case = X25519PrivateKey.generate()
     return [
         item | {"name": "added-reader", "envelope": added.to_json(), "opener": "handler1"},
-        item | {"name": "tampered-ct", "envelope": tampered, "error": "BadSignature"},
-        item
-        | {
-            "name": "tampered-hdr",
-            "envelope": dict(item["envelope"], hdr=b64(bytes(hdr))),
-            "error": "DecryptionFailed",
-        },
+        item | {"name": "tampered-ct", "envelope": flipped(good, "ct", -1), "error": "BadSignature"},
+        # a bit of the envelope id: the wrap's info no longer matches
+        item | {"name": "tampered-hdr", "envelope": flipped(good, "hdr", 20), "error": "DecryptionFailed"},
         item | {"name": "commitment", "envelope": mismatch.to_json(), "error": "CommitmentMismatch"},
         item | {"name": "wrong-case", "reply_public": b64(crypto.raw_public(other_case)), "error": "WrongCase"},
         item | {"name": "wrong-kind", "kind": "message", "error": "WrongCase"},
@@ -223,7 +222,9 @@ def node_side(request: pytest.FixtureRequest, python_side: PythonSide, tmp_path_
     given, made = folder / "python.json", folder / "node.json"
     given.write_text(json.dumps(python_side.data), encoding="utf-8")
     argv = [str(NODE), "tests/js/interop.mjs", str(given), str(made), request.param]
-    run = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603 (fixed argv)
+    run = subprocess.run(  # noqa: S603 (fixed argv, no shell)
+        argv, cwd=REPO, capture_output=True, text=True, timeout=300, check=False
+    )
     if run.returncode == NATIVE_UNAVAILABLE:
         pytest.skip(f"this Node's WebCrypto lacks native X25519/Ed25519: {run.stderr.strip()}")
     assert run.returncode == 0, f"interop.mjs {request.param} failed:\n{run.stdout}\n{run.stderr}"
@@ -337,7 +338,7 @@ def test_cli_decrypt_opens_browser_envelopes(
 
 
 def test_node_unit_tests_pass() -> None:
-    run = subprocess.run(  # noqa: S603 (fixed argv)
+    run = subprocess.run(  # noqa: S603 (fixed argv, no shell)
         [str(NODE), "--test", "tests/js/"], cwd=REPO, capture_output=True, text=True, timeout=600, check=False
     )
     assert run.returncode == 0, f"node --test tests/js/ failed:\n{run.stdout}\n{run.stderr}"

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from sqlalchemy.orm import Session
 
 from hotline import cases, crypto
@@ -81,11 +80,8 @@ def raw32(body: dict[str, Any], field: str) -> bytes:
 def x25519_key(body: dict[str, Any], field: str) -> bytes:
     """Return a raw X25519 public key that a handler can seal a reply to."""
     data = raw32(body, field)
-    try:
-        # A low-order point parses, but no shared key comes out of it: no reply could be sealed.
-        X25519PrivateKey.generate().exchange(X25519PublicKey.from_public_bytes(data))
-    except ValueError as exc:
-        raise Refused(f"{field} is not a usable X25519 public key", field) from exc
+    if not crypto.is_usable_x25519(data):
+        raise Refused(f"{field} is not a usable X25519 public key", field)
     return data
 
 

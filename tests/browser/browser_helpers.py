@@ -30,6 +30,7 @@ def file_with_js(watched: Any, base: str, description: str, category: str = "dis
     shown = page.wait_for_selector("[data-case-token]:not([data-case-token=''])")
     token = shown.get_attribute("data-case-token")
     assert token and shown.text_content() == token
+    assert page.locator("[data-sealed-here]").is_visible()
     return str(token)
 
 

@@ -41,7 +41,12 @@ async function makeHandler(name) {
 
 /** Sign a key list body the way `hotline keys sign` does (test only: noble with the institution seed). */
 async function signKeyList(seed, destination, version, handlers) {
-  const keys = handlers.map(({ file }) => ({ ed25519: file.ed25519, kid: file.kid, name: file.name, x25519: file.x25519 }));
+  const keys = handlers.map(({ file }) => ({
+    ed25519: file.ed25519,
+    kid: file.kid,
+    name: file.name,
+    x25519: file.x25519,
+  }));
   const body = JSON.stringify({ destination, keys, version });
   const signature = await noble.signAsync(text.encode(`meldpunt/v1/keylist${body}`), seed);
   const signer = await mc.fingerprint(await noble.getPublicKeyAsync(seed));
@@ -76,7 +81,14 @@ describe("base64url", () => {
 
 describe("padding", () => {
   test("buckets: at least 4 KiB, then Padmé", () => {
-    const cases = [[0, 4096], [4096, 4096], [4097, 4352], [8192, 8192], [10004, 10240], [1e6, 1015808]];
+    const cases = [
+      [0, 4096],
+      [4096, 4096],
+      [4097, 4352],
+      [8192, 8192],
+      [10004, 10240],
+      [1e6, 1015808],
+    ];
     for (const [length, size] of cases) assert.equal(mc.paddedSize(length), size, `paddedSize(${length})`);
   });
 
@@ -134,182 +146,222 @@ describe("shared HPKE vectors (sealed by @hpke/core 1.9.0)", () => {
   const vectors = existsSync(VECTORS) ? JSON.parse(readFileSync(VECTORS, "utf8")).vectors : [];
   const skip = existsSync(VECTORS) ? false : `no vectors at ${VECTORS}`;
   for (const impl of ["native", "pure"]) {
-    test(`open every vector (${impl})`, { skip: skip || (impl === "native" && !NATIVE && "no native X25519") }, async () => {
-      mc.useImplementations({ x25519: impl, ed25519: impl });
-      for (const v of vectors) {
-        const opened = await mc.hpke.open(fromHex(v.skR), fromHex(v.info), fromHex(v.single_shot));
-        assert.equal(mc.hex(opened), v.pt);
-        const sealed = await mc.hpke.seal(fromHex(v.pkR), fromHex(v.info), fromHex(v.pt));
-        assert.equal(mc.hex(await mc.hpke.open(fromHex(v.skR), fromHex(v.info), sealed)), v.pt);
-      }
-      const v = vectors[1];
-      await assert.rejects(mc.hpke.open(fromHex(v.skR), new Uint8Array(0), fromHex(v.single_shot)));
-    });
+    test(
+      `open every vector (${impl})`,
+      { skip: skip || (impl === "native" && !NATIVE && "no native X25519") },
+      async () => {
+        mc.useImplementations({ x25519: impl, ed25519: impl });
+        for (const v of vectors) {
+          const opened = await mc.hpke.open(fromHex(v.skR), fromHex(v.info), fromHex(v.single_shot));
+          assert.equal(mc.hex(opened), v.pt);
+          const sealed = await mc.hpke.seal(fromHex(v.pkR), fromHex(v.info), fromHex(v.pt));
+          assert.equal(mc.hex(await mc.hpke.open(fromHex(v.skR), fromHex(v.info), sealed)), v.pt);
+        }
+        const v = vectors[1];
+        await assert.rejects(mc.hpke.open(fromHex(v.skR), new Uint8Array(0), fromHex(v.single_shot)));
+      },
+    );
   }
 });
 
 for (const impl of ["native", "pure"]) {
-  describe(`envelopes, key lists and key files (${impl})`, { skip: impl === "native" && !NATIVE && "no native X25519/Ed25519" }, () => {
-    let handlers;
-    let outsider;
-    let reporter;
-    let institutionSeed;
-    const message = text.encode(JSON.stringify({ text: "Het gaat om mijn stagebegeleider. Één keer." }));
+  describe(
+    `envelopes, key lists and key files (${impl})`,
+    { skip: impl === "native" && !NATIVE && "no native X25519/Ed25519" },
+    () => {
+      let handlers;
+      let outsider;
+      let reporter;
+      let institutionSeed;
+      const message = text.encode(JSON.stringify({ text: "Het gaat om mijn stagebegeleider. Één keer." }));
 
-    before(async () => {
-      mc.useImplementations({ x25519: impl, ed25519: impl });
-      handlers = await Promise.all(["Een", "Twee", "Drie"].map(makeHandler));
-      outsider = await makeHandler("Buitenstaander");
-      reporter = await mc.tokens.derive(mc.tokens.generate(), SALT);
-      institutionSeed = random();
-    });
-
-    /** Seal a report from the reporter to some handlers. */
-    function sealReport(recipients, plaintext = message) {
-      return mc.seal(plaintext, {
-        kind: "report",
-        direction: "to_handlers",
-        replyPublicKey: reporter.replyPublic,
-        recipients: recipients.map((h) => h.entry),
-        signer: "reporter",
-        signingSeed: reporter.signingSeed,
+      before(async () => {
+        mc.useImplementations({ x25519: impl, ed25519: impl });
+        handlers = await Promise.all(["Een", "Twee", "Drie"].map(makeHandler));
+        outsider = await makeHandler("Buitenstaander");
+        reporter = await mc.tokens.derive(mc.tokens.generate(), SALT);
+        institutionSeed = random();
       });
-    }
 
-    /** Open options for a handler of a reporter's envelope. */
-    function asHandler(handler, extra = {}) {
-      const verifyKey = (signer) => (signer === "reporter" ? reporter.signingPublic : null);
-      return { x25519Private: handler.key.x25519Private, verifyKey, replyPublicKey: reporter.replyPublic, ...extra };
-    }
-
-    test("seal and open with one recipient", async () => {
-      const envelope = await sealReport([handlers[0]]);
-      assert.deepEqual(Object.keys(envelope), ["v", "hdr", "nonce", "ct", "recipients", "sig"]);
-      assert.equal(b64u.decode(envelope.hdr).length, 89);
-      assert.equal(b64u.decode(envelope.ct).length, 4096 + 16);
-      assert.deepEqual(await mc.open(envelope, asHandler(handlers[0], { kind: "report" })), message);
-    });
-
-    test("seal and open with three recipients, each opening alone", async () => {
-      const big = random(20000);
-      const envelope = await sealReport(handlers, big);
-      assert.deepEqual(envelope.recipients.map((r) => r.kid), handlers.map((h) => h.file.kid));
-      for (const handler of handlers) assert.deepEqual(await mc.open(envelope, asHandler(handler)), big);
-    });
-
-    test("a handler's reply opens with the token's reply key", async () => {
-      const reply = { kid: await mc.fingerprint(reporter.replyPublic), x25519: reporter.replyPublic };
-      const envelope = await mc.seal(message, {
-        kind: "message",
-        direction: "to_reporter",
-        replyPublicKey: reporter.replyPublic,
-        recipients: [handlers[0].entry, reply],
-        signer: handlers[0].file.kid,
-        signingSeed: handlers[0].key.ed25519Seed,
-      });
-      const verifyKey = (signer) => (signer === handlers[0].file.kid ? handlers[0].entry.ed25519 : null);
-      const options = { x25519Private: reporter.replyPrivate, verifyKey, replyPublicKey: reporter.replyPublic };
-      assert.deepEqual(await mc.open(envelope, { ...options, kind: "message" }), message);
-      await rejectsWith(mc.open(envelope, { ...options, verifyKey: () => reporter.signingPublic }), mc.BadSignature);
-    });
-
-    test("a non-recipient gets NotARecipient", async () => {
-      const envelope = await sealReport([handlers[0], handlers[1]]);
-      await rejectsWith(mc.open(envelope, asHandler(outsider)), mc.NotARecipient);
-    });
-
-    test("tampered ciphertext, signature or header is refused", async () => {
-      const envelope = await sealReport([handlers[0]]);
-      const open = (changed) => mc.open(changed, asHandler(handlers[0]));
-      await rejectsWith(open({ ...envelope, ct: flip(envelope.ct, 100) }), mc.BadSignature);
-      await rejectsWith(open({ ...envelope, nonce: flip(envelope.nonce) }), mc.BadSignature);
-      await rejectsWith(open({ ...envelope, sig: { ...envelope.sig, value: flip(envelope.sig.value) } }), mc.BadSignature);
-      await rejectsWith(open({ ...envelope, sig: { ...envelope.sig, signer: "someone" } }), mc.BadSignature);
-      await rejectsWith(open({ ...envelope, hdr: flip(envelope.hdr, 30) }), mc.DecryptionFailed);
-      const wraps = [{ ...envelope.recipients[0], wrap: flip(envelope.recipients[0].wrap, 40) }];
-      await rejectsWith(open({ ...envelope, recipients: wraps }), mc.DecryptionFailed);
-      await rejectsWith(open({ ...envelope, hdr: flip(envelope.hdr, 7) }), mc.MalformedEnvelope);
-      await rejectsWith(open({ ...envelope, v: 2 }), mc.MalformedEnvelope);
-      await rejectsWith(open({ ...envelope, recipients: [...envelope.recipients, envelope.recipients[0]] }), mc.MalformedEnvelope);
-      const { sig, ...unsigned } = envelope;
-      await rejectsWith(open(unsigned), mc.MalformedEnvelope);
-    });
-
-    test("another case or kind is WrongCase", async () => {
-      const envelope = await sealReport([handlers[0]]);
-      const otherCase = await mc.tokens.derive(mc.tokens.generate(), SALT);
-      await rejectsWith(mc.open(envelope, asHandler(handlers[0], { replyPublicKey: otherCase.replyPublic })), mc.WrongCase);
-      await rejectsWith(mc.open(envelope, asHandler(handlers[0], { kind: "message" })), mc.WrongCase);
-    });
-
-    test("a wrap of another data key is a CommitmentMismatch", async () => {
-      const envelope = await sealReport([handlers[0], handlers[1]]);
-      const hdr = b64u.decode(envelope.hdr);
-      const kid = handlers[1].file.kid;
-      const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", hdr));
-      const info = new Uint8Array([...text.encode("meldpunt/v1/wrap"), ...fromHex(kid), ...hash]);
-      const wrap = b64u.encode(await mc.hpke.seal(handlers[1].entry.x25519, info, random()));
-      const forged = { ...envelope, recipients: [envelope.recipients[0], { kid, wrap }] };
-      assert.deepEqual(await mc.open(forged, asHandler(handlers[0])), message);
-      await rejectsWith(mc.open(forged, asHandler(handlers[1])), mc.CommitmentMismatch);
-    });
-
-    test("addRecipient appends one wrap and leaves the payload alone", async () => {
-      const envelope = await sealReport([handlers[0]]);
-      const added = await mc.addRecipient(envelope, handlers[0].key.x25519Private, outsider.entry);
-      assert.equal(added.ct, envelope.ct);
-      assert.equal(added.sig.value, envelope.sig.value);
-      assert.deepEqual(added.recipients.slice(0, 1), envelope.recipients);
-      assert.deepEqual(await mc.open(added, asHandler(outsider)), message);
-      assert.equal(await mc.addRecipient(added, outsider.key.x25519Private, outsider.entry), added);
-      const liar = { ...outsider.entry, kid: handlers[1].file.kid };
-      await rejectsWith(mc.addRecipient(envelope, handlers[0].key.x25519Private, liar), mc.UnknownRecipient);
-    });
-
-    test("sealing needs recipients whose keys match their kids", async () => {
-      await rejectsWith(sealReport([]), mc.UnknownRecipient);
-      const liar = { entry: { ...handlers[0].entry, kid: handlers[1].file.kid } };
-      await rejectsWith(sealReport([liar]), mc.UnknownRecipient);
-    });
-
-    test("a signed key list verifies; tampering, another destination, rollback and emptiness do not", async () => {
-      const institution = await noble.getPublicKeyAsync(institutionSeed);
-      const doc = await signKeyList(institutionSeed, "hbo-ict", 4, handlers.slice(0, 2));
-      const list = await mc.verifyKeyList(doc, institution, "hbo-ict");
-      assert.equal(list.version, 4);
-      assert.deepEqual(list.keys.map((k) => k.kid), handlers.slice(0, 2).map((h) => h.file.kid));
-      assert.deepEqual(list.keys[0].x25519, handlers[0].entry.x25519);
-      const body = JSON.parse(doc.body);
-      body.keys.push({ ed25519: outsider.file.ed25519, kid: outsider.file.kid, name: "Indringer", x25519: outsider.file.x25519 });
-      const extended = { ...doc, body: JSON.stringify(body) };
-      await rejectsWith(mc.verifyKeyList(extended, institution, "hbo-ict"), mc.KeyListError);
-      await rejectsWith(mc.verifyKeyList(doc, institution, "vertrouwenspersoon"), mc.KeyListError);
-      await rejectsWith(mc.verifyKeyList(doc, institution, "hbo-ict", 5), mc.KeyListError);
-      await rejectsWith(mc.verifyKeyList(doc, random(), "hbo-ict"), mc.KeyListError);
-      await rejectsWith(mc.verifyKeyList({ ...doc, signature: "!" }, institution, "hbo-ict"), mc.KeyListError);
-      await rejectsWith(mc.verifyKeyList({ ...doc, type: "x" }, institution, "hbo-ict"), mc.KeyListError);
-      const empty = await signKeyList(institutionSeed, "hbo-ict", 4, []);
-      await rejectsWith(mc.verifyKeyList(empty, institution, "hbo-ict"), mc.KeyListError);
-    });
-
-    test("a key file round-trips; the wrong passphrase is WrongPassphrase", async () => {
-      const { key } = handlers[2];
-      const file = await mc.exportKeyFile(key, "  paard\u2003batterij\tniet  nietje \n", 1000);
-      assert.equal(file.kdf.iterations, 1000);
-      assert.equal(b64u.decode(file.kdf.salt).length, 16);
-      for (const passphrase of ["paard batterij niet nietje", "\u00a0paard batterij\r\nniet nietje"]) {
-        const unlocked = await mc.unlockKeyFile(JSON.stringify(file), passphrase);
-        assert.deepEqual(unlocked, { name: "Drie", x25519Private: key.x25519Private, ed25519Seed: key.ed25519Seed, kid: file.kid });
+      /** Seal a report from the reporter to some handlers. */
+      function sealReport(recipients, plaintext = message) {
+        return mc.seal(plaintext, {
+          kind: "report",
+          direction: "to_handlers",
+          replyPublicKey: reporter.replyPublic,
+          recipients: recipients.map((h) => h.entry),
+          signer: "reporter",
+          signingSeed: reporter.signingSeed,
+        });
       }
-      await rejectsWith(mc.unlockKeyFile(file, "paard batterij niet"), mc.WrongPassphrase);
-      await rejectsWith(mc.unlockKeyFile({ ...file, kid: handlers[0].file.kid }, "paard batterij niet nietje"), mc.WrongPassphrase);
-      await rejectsWith(mc.unlockKeyFile({ ...file, kdf: { ...file.kdf, iterations: 0 } }, "x"), mc.BadKeyFile);
-      await rejectsWith(mc.unlockKeyFile({ ...file, type: "meldpunt-public-key" }, "x"), mc.BadKeyFile);
-      await rejectsWith(mc.unlockKeyFile("{not json", "x"), mc.BadKeyFile);
-      const { ciphertext, ...incomplete } = file;
-      await rejectsWith(mc.unlockKeyFile(incomplete, "x"), mc.BadKeyFile);
-    });
-  });
+
+      /** Open options for a handler of a reporter's envelope. */
+      function asHandler(handler, extra = {}) {
+        const verifyKey = (signer) => (signer === "reporter" ? reporter.signingPublic : null);
+        return { x25519Private: handler.key.x25519Private, verifyKey, replyPublicKey: reporter.replyPublic, ...extra };
+      }
+
+      test("seal and open with one recipient", async () => {
+        const envelope = await sealReport([handlers[0]]);
+        assert.deepEqual(Object.keys(envelope), ["v", "hdr", "nonce", "ct", "recipients", "sig"]);
+        assert.equal(b64u.decode(envelope.hdr).length, 89);
+        assert.equal(b64u.decode(envelope.ct).length, 4096 + 16);
+        assert.deepEqual(await mc.open(envelope, asHandler(handlers[0], { kind: "report" })), message);
+      });
+
+      test("seal and open with three recipients, each opening alone", async () => {
+        const big = random(20000);
+        const envelope = await sealReport(handlers, big);
+        assert.deepEqual(
+          envelope.recipients.map((r) => r.kid),
+          handlers.map((h) => h.file.kid),
+        );
+        for (const handler of handlers) assert.deepEqual(await mc.open(envelope, asHandler(handler)), big);
+      });
+
+      test("a handler's reply opens with the token's reply key", async () => {
+        const reply = { kid: await mc.fingerprint(reporter.replyPublic), x25519: reporter.replyPublic };
+        const envelope = await mc.seal(message, {
+          kind: "message",
+          direction: "to_reporter",
+          replyPublicKey: reporter.replyPublic,
+          recipients: [handlers[0].entry, reply],
+          signer: handlers[0].file.kid,
+          signingSeed: handlers[0].key.ed25519Seed,
+        });
+        const verifyKey = (signer) => (signer === handlers[0].file.kid ? handlers[0].entry.ed25519 : null);
+        const options = { x25519Private: reporter.replyPrivate, verifyKey, replyPublicKey: reporter.replyPublic };
+        assert.deepEqual(await mc.open(envelope, { ...options, kind: "message" }), message);
+        await rejectsWith(mc.open(envelope, { ...options, verifyKey: () => reporter.signingPublic }), mc.BadSignature);
+      });
+
+      test("a non-recipient gets NotARecipient", async () => {
+        const envelope = await sealReport([handlers[0], handlers[1]]);
+        await rejectsWith(mc.open(envelope, asHandler(outsider)), mc.NotARecipient);
+      });
+
+      test("tampered ciphertext, signature or header is refused", async () => {
+        const envelope = await sealReport([handlers[0]]);
+        const open = (changed) => mc.open(changed, asHandler(handlers[0]));
+        await rejectsWith(open({ ...envelope, ct: flip(envelope.ct, 100) }), mc.BadSignature);
+        await rejectsWith(open({ ...envelope, nonce: flip(envelope.nonce) }), mc.BadSignature);
+        await rejectsWith(
+          open({ ...envelope, sig: { ...envelope.sig, value: flip(envelope.sig.value) } }),
+          mc.BadSignature,
+        );
+        await rejectsWith(open({ ...envelope, sig: { ...envelope.sig, signer: "someone" } }), mc.BadSignature);
+        await rejectsWith(open({ ...envelope, hdr: flip(envelope.hdr, 30) }), mc.DecryptionFailed);
+        const wraps = [{ ...envelope.recipients[0], wrap: flip(envelope.recipients[0].wrap, 40) }];
+        await rejectsWith(open({ ...envelope, recipients: wraps }), mc.DecryptionFailed);
+        await rejectsWith(open({ ...envelope, hdr: flip(envelope.hdr, 7) }), mc.MalformedEnvelope);
+        await rejectsWith(open({ ...envelope, v: 2 }), mc.MalformedEnvelope);
+        await rejectsWith(
+          open({ ...envelope, recipients: [...envelope.recipients, envelope.recipients[0]] }),
+          mc.MalformedEnvelope,
+        );
+        const { sig, ...unsigned } = envelope;
+        await rejectsWith(open(unsigned), mc.MalformedEnvelope);
+      });
+
+      test("another case or kind is WrongCase", async () => {
+        const envelope = await sealReport([handlers[0]]);
+        const otherCase = await mc.tokens.derive(mc.tokens.generate(), SALT);
+        await rejectsWith(
+          mc.open(envelope, asHandler(handlers[0], { replyPublicKey: otherCase.replyPublic })),
+          mc.WrongCase,
+        );
+        await rejectsWith(mc.open(envelope, asHandler(handlers[0], { kind: "message" })), mc.WrongCase);
+      });
+
+      test("a wrap of another data key is a CommitmentMismatch", async () => {
+        const envelope = await sealReport([handlers[0], handlers[1]]);
+        const hdr = b64u.decode(envelope.hdr);
+        const kid = handlers[1].file.kid;
+        const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", hdr));
+        const info = new Uint8Array([...text.encode("meldpunt/v1/wrap"), ...fromHex(kid), ...hash]);
+        const wrap = b64u.encode(await mc.hpke.seal(handlers[1].entry.x25519, info, random()));
+        const forged = { ...envelope, recipients: [envelope.recipients[0], { kid, wrap }] };
+        assert.deepEqual(await mc.open(forged, asHandler(handlers[0])), message);
+        await rejectsWith(mc.open(forged, asHandler(handlers[1])), mc.CommitmentMismatch);
+      });
+
+      test("addRecipient appends one wrap and leaves the payload alone", async () => {
+        const envelope = await sealReport([handlers[0]]);
+        const added = await mc.addRecipient(envelope, handlers[0].key.x25519Private, outsider.entry);
+        assert.equal(added.ct, envelope.ct);
+        assert.equal(added.sig.value, envelope.sig.value);
+        assert.deepEqual(added.recipients.slice(0, 1), envelope.recipients);
+        assert.deepEqual(await mc.open(added, asHandler(outsider)), message);
+        assert.equal(await mc.addRecipient(added, outsider.key.x25519Private, outsider.entry), added);
+        const liar = { ...outsider.entry, kid: handlers[1].file.kid };
+        await rejectsWith(mc.addRecipient(envelope, handlers[0].key.x25519Private, liar), mc.UnknownRecipient);
+      });
+
+      test("sealing needs recipients whose keys match their kids", async () => {
+        await rejectsWith(sealReport([]), mc.UnknownRecipient);
+        const liar = { entry: { ...handlers[0].entry, kid: handlers[1].file.kid } };
+        await rejectsWith(sealReport([liar]), mc.UnknownRecipient);
+      });
+
+      test("a signed key list verifies; tampering, another destination, rollback and emptiness do not", async () => {
+        const institution = await noble.getPublicKeyAsync(institutionSeed);
+        const doc = await signKeyList(institutionSeed, "hbo-ict", 4, handlers.slice(0, 2));
+        const list = await mc.verifyKeyList(doc, institution, "hbo-ict");
+        assert.equal(list.version, 4);
+        assert.deepEqual(
+          list.keys.map((k) => k.kid),
+          handlers.slice(0, 2).map((h) => h.file.kid),
+        );
+        assert.deepEqual(list.keys[0].x25519, handlers[0].entry.x25519);
+        const body = JSON.parse(doc.body);
+        body.keys.push({
+          ed25519: outsider.file.ed25519,
+          kid: outsider.file.kid,
+          name: "Indringer",
+          x25519: outsider.file.x25519,
+        });
+        const extended = { ...doc, body: JSON.stringify(body) };
+        await rejectsWith(mc.verifyKeyList(extended, institution, "hbo-ict"), mc.KeyListError);
+        await rejectsWith(mc.verifyKeyList(doc, institution, "vertrouwenspersoon"), mc.KeyListError);
+        await rejectsWith(mc.verifyKeyList(doc, institution, "hbo-ict", 5), mc.KeyListError);
+        await rejectsWith(mc.verifyKeyList(doc, random(), "hbo-ict"), mc.KeyListError);
+        await rejectsWith(mc.verifyKeyList({ ...doc, signature: "!" }, institution, "hbo-ict"), mc.KeyListError);
+        await rejectsWith(mc.verifyKeyList({ ...doc, type: "x" }, institution, "hbo-ict"), mc.KeyListError);
+        const empty = await signKeyList(institutionSeed, "hbo-ict", 4, []);
+        await rejectsWith(mc.verifyKeyList(empty, institution, "hbo-ict"), mc.KeyListError);
+      });
+
+      test("a key file round-trips; the wrong passphrase is WrongPassphrase", async () => {
+        const { key } = handlers[2];
+        const file = await mc.exportKeyFile(key, "  paard\u2003batterij\tniet  nietje \n", 1000);
+        assert.equal(file.kdf.iterations, 1000);
+        assert.equal(b64u.decode(file.kdf.salt).length, 16);
+        for (const passphrase of ["paard batterij niet nietje", "\u00a0paard batterij\r\nniet nietje"]) {
+          const unlocked = await mc.unlockKeyFile(JSON.stringify(file), passphrase);
+          assert.deepEqual(unlocked, {
+            name: "Drie",
+            x25519Private: key.x25519Private,
+            ed25519Seed: key.ed25519Seed,
+            kid: file.kid,
+          });
+        }
+        await rejectsWith(mc.unlockKeyFile(file, "paard batterij niet"), mc.WrongPassphrase);
+        await rejectsWith(
+          mc.unlockKeyFile({ ...file, kid: handlers[0].file.kid }, "paard batterij niet nietje"),
+          mc.WrongPassphrase,
+        );
+        for (const swapped of ["x25519", "ed25519"]) {
+          const other = { ...file, [swapped]: handlers[0].file[swapped] };
+          await rejectsWith(mc.unlockKeyFile(other, "paard batterij niet nietje"), mc.BadKeyFile);
+        }
+        await rejectsWith(mc.unlockKeyFile({ ...file, kdf: { ...file.kdf, iterations: 0 } }, "x"), mc.BadKeyFile);
+        await rejectsWith(mc.unlockKeyFile({ ...file, type: "meldpunt-public-key" }, "x"), mc.BadKeyFile);
+        await rejectsWith(mc.unlockKeyFile("{not json", "x"), mc.BadKeyFile);
+        const { ciphertext, ...incomplete } = file;
+        await rejectsWith(mc.unlockKeyFile(incomplete, "x"), mc.BadKeyFile);
+      });
+    },
+  );
 }
 
 describe("native and pure agree", { skip: !NATIVE && "no native X25519/Ed25519" }, () => {
@@ -322,13 +374,25 @@ describe("native and pure agree", { skip: !NATIVE && "no native X25519/Ed25519" 
       const derived = await mc.tokens.derive(token, SALT);
       const file = await mc.exportKeyFile(handler, "pp", 1000);
       const entry = { kid: file.kid, x25519: b64u.decode(file.x25519) };
-      const options = { kind: "report", direction: "to_handlers", replyPublicKey: derived.replyPublic, signer: "reporter" };
-      const envelope = await mc.seal(text.encode(impl), { ...options, recipients: [entry], signingSeed: derived.signingSeed });
+      const options = {
+        kind: "report",
+        direction: "to_handlers",
+        replyPublicKey: derived.replyPublic,
+        signer: "reporter",
+      };
+      const envelope = await mc.seal(text.encode(impl), {
+        ...options,
+        recipients: [entry],
+        signingSeed: derived.signingSeed,
+      });
       made[impl] = { derived, file, envelope };
     }
     assert.deepEqual(made.native.derived, made.pure.derived);
     assert.equal(made.native.file.ed25519, made.pure.file.ed25519);
-    for (const [opener, sealer] of [["native", "pure"], ["pure", "native"]]) {
+    for (const [opener, sealer] of [
+      ["native", "pure"],
+      ["pure", "native"],
+    ]) {
       mc.useImplementations({ x25519: opener, ed25519: opener });
       const verifyKey = () => made[sealer].derived.signingPublic;
       const opened = await mc.open(made[sealer].envelope, { x25519Private: handler.x25519Private, verifyKey });

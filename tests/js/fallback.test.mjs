@@ -9,7 +9,7 @@ const MISSING = new Set(["X25519", "Ed25519"]);
 /** Return the algorithm name of a WebCrypto call's arguments, if any names one. */
 function algorithmOf(args) {
   for (const arg of args) {
-    const name = typeof arg === "string" ? arg : arg?.name ?? arg?.algorithm?.name;
+    const name = typeof arg === "string" ? arg : (arg?.name ?? arg?.algorithm?.name);
     if (MISSING.has(name)) return name;
   }
   return null;
@@ -33,7 +33,11 @@ const mc = await import("../../hotline/static/js/meldpunt-crypto.js");
 test("auto picks the pure implementations, and everything still works", async () => {
   assert.deepEqual(await mc.implementations(), { x25519: "pure", ed25519: "pure" });
   const derived = await mc.tokens.derive(mc.tokens.generate(), "00ff");
-  const key = { name: "H", x25519Private: crypto.getRandomValues(new Uint8Array(32)), ed25519Seed: derived.signingSeed };
+  const key = {
+    name: "H",
+    x25519Private: crypto.getRandomValues(new Uint8Array(32)),
+    ed25519Seed: derived.signingSeed,
+  };
   const file = await mc.exportKeyFile(key, "pp", 1000);
   const unlocked = await mc.unlockKeyFile(file, "pp");
   const envelope = await mc.seal(new TextEncoder().encode("zonder native"), {

@@ -58,7 +58,8 @@ async function checkTokens(input) {
 /** Check padding sizes and base64url strictness against Python's answers. */
 function checkEncodings(input) {
   for (const [length, size] of input.padding) same(`paddedSize(${length})`, mc.paddedSize(length), size);
-  for (const [encoded, hexBytes] of input.b64u_valid) same(`b64u.decode(${encoded})`, mc.hex(b64u.decode(encoded)), hexBytes);
+  for (const [encoded, hexBytes] of input.b64u_valid)
+    same(`b64u.decode(${encoded})`, mc.hex(b64u.decode(encoded)), hexBytes);
   for (const bad of input.b64u_invalid) {
     let refused = false;
     try {
@@ -76,12 +77,20 @@ async function checkPython(input, derived) {
   same("key file kid", unlocked.kid, input.key_file.kid);
   same("key file x25519", unlocked.x25519Private, b64u.decode(input.key_file.x25519_private));
   same("key file ed25519", unlocked.ed25519Seed, b64u.decode(input.key_file.ed25519_seed));
-  await throwsNamed("key file, wrong passphrase", () => mc.unlockKeyFile(input.key_file.file, "wrong"), "WrongPassphrase");
+  await throwsNamed(
+    "key file, wrong passphrase",
+    () => mc.unlockKeyFile(input.key_file.file, "wrong"),
+    "WrongPassphrase",
+  );
 
   const institution = b64u.decode(input.institution.public);
   const list = await mc.verifyKeyList(input.key_list.document, institution, input.key_list.destination);
   same("key list version", list.version, input.key_list.version);
-  same("key list kids", list.keys.map((k) => k.kid), input.handlers.map((h) => h.kid));
+  same(
+    "key list kids",
+    list.keys.map((k) => k.kid),
+    input.handlers.map((h) => h.kid),
+  );
 
   const keys = { reply: derived.replyPrivate };
   input.handlers.forEach((h, i) => (keys[`handler${i}`] = b64u.decode(h.x25519_private)));
@@ -134,7 +143,12 @@ async function makeEnvelopes(input, nodeKey, nodeFile) {
   });
   const big = new Uint8Array(10000).map((_, i) => i % 251);
   const attachment = new Uint8Array([...text.encode('{"name": "verslag.pdf", "type": "application/pdf"}\n'), ...big]);
-  const reporter = { direction: "to_handlers", replyPublicKey: derived.replyPublic, signer: "reporter", signingSeed: derived.signingSeed };
+  const reporter = {
+    direction: "to_handlers",
+    replyPublicKey: derived.replyPublic,
+    signer: "reporter",
+    signingSeed: derived.signingSeed,
+  };
   const plan = [
     ["report-1", "report", text.encode(report), [handler(0)], reporter],
     ["report-2", "report", text.encode(report), [handler(0), handler(1)], reporter],
@@ -145,7 +159,12 @@ async function makeEnvelopes(input, nodeKey, nodeFile) {
       "message",
       text.encode('{"text": "Antwoord van de behandelaar"}'),
       [handler(0), reply],
-      { direction: "to_reporter", replyPublicKey: derived.replyPublic, signer: nodeFile.kid, signingSeed: nodeKey.ed25519Seed },
+      {
+        direction: "to_reporter",
+        replyPublicKey: derived.replyPublic,
+        signer: nodeFile.kid,
+        signingSeed: nodeKey.ed25519Seed,
+      },
     ],
   ];
   const envelopes = [];
@@ -160,7 +179,10 @@ async function makeEnvelopes(input, nodeKey, nodeFile) {
 async function addReader(input, nodeFile) {
   const item = input.envelopes.find((e) => e.name === "report-2");
   const x25519 = b64u.decode(input.handlers[0].x25519_private);
-  const added = await mc.addRecipient(item.envelope, x25519, { kid: nodeFile.kid, x25519: b64u.decode(nodeFile.x25519) });
+  const added = await mc.addRecipient(item.envelope, x25519, {
+    kid: nodeFile.kid,
+    x25519: b64u.decode(nodeFile.x25519),
+  });
   same("addRecipient keeps the payload", added.ct, item.envelope.ct);
   return { ...item, envelope: added };
 }
@@ -196,7 +218,9 @@ async function main() {
     added: await addReader(input, file),
   };
   writeFileSync(outPath, JSON.stringify(output, null, 1));
-  console.log(`interop (${mode}): ${input.envelopes.length} Python envelopes checked, ${sealed.envelopes.length} sealed`);
+  console.log(
+    `interop (${mode}): ${input.envelopes.length} Python envelopes checked, ${sealed.envelopes.length} sealed`,
+  );
 }
 
 await main().catch((error) => fail(`unexpected ${error.name}: ${error.message}`));

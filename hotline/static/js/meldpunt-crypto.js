@@ -57,8 +57,7 @@ const PROBE_X25519 = {
 const PROBE_ED25519 = {
   seed: "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
   pk: "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
-  sig:
-    "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+  sig: "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
 };
 
 // --- errors -----------------------------------------------------------------------------
@@ -221,15 +220,16 @@ async function aesEncrypt(raw, nonce, plaintext, aad) {
   return new Uint8Array(await subtle().encrypt(params, key, plaintext));
 }
 
-/** Decrypt AES-256-GCM, or throw the given error class. */
-async function aesDecrypt(raw, nonce, ciphertext, aad, Failure, message) {
+/** Decrypt AES-256-GCM; null when it does not authenticate. */
+async function aesDecrypt(raw, nonce, ciphertext, aad) {
   const key = await aesKey(raw, "decrypt");
-  try {
-    const params = { name: "AES-GCM", iv: nonce, additionalData: aad };
-    return new Uint8Array(await subtle().decrypt(params, key, ciphertext));
-  } catch {
-    throw new Failure(message);
-  }
+  const params = { name: "AES-GCM", iv: nonce, additionalData: aad };
+  return subtle()
+    .decrypt(params, key, ciphertext)
+    .then(
+      (plain) => new Uint8Array(plain),
+      () => null,
+    );
 }
 
 // --- padding ----------------------------------------------------------------------------
@@ -533,7 +533,13 @@ function parseHeader(hdr) {
   const kind = Object.keys(KINDS).find((k) => KINDS[k] === hdr[7]);
   const direction = Object.keys(DIRECTIONS).find((d) => DIRECTIONS[d] === hdr[8]);
   if (!kind || !direction) throw new MalformedEnvelope("unknown kind or direction");
-  return { kind, direction, envelopeId: hdr.slice(9, 25), replyPublicKey: hdr.slice(25, 57), commit: hdr.slice(57, 89) };
+  return {
+    kind,
+    direction,
+    envelopeId: hdr.slice(9, 25),
+    replyPublicKey: hdr.slice(25, 57),
+    commit: hdr.slice(57, 89),
+  };
 }
 
 /** Read the fields of envelope JSON into bytes, throwing MalformedEnvelope when one is missing. */
@@ -603,7 +609,14 @@ export async function seal(plaintext, { kind, direction, replyPublicKey, recipie
   const { kEnc, commit } = await deriveKeys(dek);
   const suiteIds = new Uint8Array(6);
   SUITE_IDS.forEach((id, i) => new DataView(suiteIds.buffer).setUint16(2 * i, id));
-  const hdr = concat([VERSION], suiteIds, [KINDS[kind], DIRECTIONS[direction]], randomBytes(16), replyPublicKey, commit);
+  const hdr = concat(
+    [VERSION],
+    suiteIds,
+    [KINDS[kind], DIRECTIONS[direction]],
+    randomBytes(16),
+    replyPublicKey,
+    commit,
+  );
   const nonce = randomBytes(12);
   const ct = await aesEncrypt(kEnc, nonce, pad(plaintext), hdr);
   const wraps = [];
@@ -653,8 +666,8 @@ export async function open(envelope, { x25519Private, verifyKey, replyPublicKey 
     throw new WrongCase("the envelope belongs to another case");
   }
   if (kind !== null && parsed.header.kind !== kind) throw new WrongCase("the envelope is of another kind");
-  const { kEnc } = await deriveKeys(dek);
-  const padded = await aesDecrypt(kEnc, parsed.nonce, parsed.ct, parsed.hdr, DecryptionFailed, "the payload does not authenticate");
+  const padded = await aesDecrypt((await deriveKeys(dek)).kEnc, parsed.nonce, parsed.ct, parsed.hdr);
+  if (!padded) throw new DecryptionFailed("the payload does not authenticate");
   return unpad(padded);
 }
 
@@ -692,7 +705,8 @@ export async function exportKeyFile(key, passphrase, iterations) {
   const kdf = { name: KDF_NAME, iterations: rounds, salt: b64u.encode(salt) };
   const nonce = randomBytes(12);
   const secret = concat(key.x25519Private, key.ed25519Seed);
-  const sealed = await aesEncrypt(await passphraseKey(passphrase, salt, rounds), nonce, secret, keyFileAad(VERSION, kdf, kid));
+  const fileKey = await passphraseKey(passphrase, salt, rounds);
+  const sealed = await aesEncrypt(fileKey, nonce, secret, keyFileAad(VERSION, kdf, kid));
   return {
     type: "meldpunt-private-key",
     version: VERSION,
@@ -715,7 +729,12 @@ function parseKeyFile(json) {
     }
     const kdf = field(data, "kdf");
     const iterations = field(kdf, "iterations");
-    if (field(kdf, "name") !== KDF_NAME || !Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS) {
+    if (
+      field(kdf, "name") !== KDF_NAME ||
+      !Number.isInteger(iterations) ||
+      iterations < 1 ||
+      iterations > MAX_ITERATIONS
+    ) {
       throw new BadKeyFile("unsupported key derivation");
     }
     return {
@@ -725,6 +744,7 @@ function parseKeyFile(json) {
       sealed: b64u.decode(field(data, "ciphertext")),
       kid: String(field(data, "kid")),
       name: String(data.name ?? ""),
+      publics: [data.x25519, data.ed25519],
     };
   } catch (error) {
     if (error instanceof BadKeyFile) throw error;
@@ -737,10 +757,16 @@ export async function unlockKeyFile(json, passphrase) {
   const file = parseKeyFile(json);
   const key = await passphraseKey(passphrase, file.salt, file.kdf.iterations);
   const aad = keyFileAad(VERSION, file.kdf, file.kid);
-  const secret = await aesDecrypt(key, file.nonce, file.sealed, aad, WrongPassphrase, "the passphrase does not unlock this key file");
+  const secret = await aesDecrypt(key, file.nonce, file.sealed, aad);
+  if (!secret) throw new WrongPassphrase("the passphrase does not unlock this key file");
   if (secret.length !== 64) throw new BadKeyFile("the key file holds no key pair");
   const x25519Private = secret.slice(0, 32);
-  const kid = await fingerprint(await x25519Public(x25519Private));
-  if (!equalBytes(utf8(kid), utf8(file.kid))) throw new BadKeyFile("the key does not match the key id of the file");
-  return { name: file.name, x25519Private, ed25519Seed: secret.slice(32), kid };
+  const ed25519Seed = secret.slice(32);
+  const publicX25519 = await x25519Public(x25519Private);
+  const kid = await fingerprint(publicX25519);
+  const publics = [b64u.encode(publicX25519), b64u.encode(await ed25519Public(ed25519Seed))];
+  if (kid !== file.kid || publics[0] !== file.publics[0] || publics[1] !== file.publics[1]) {
+    throw new BadKeyFile("the key does not match the public keys of the file");
+  }
+  return { name: file.name, x25519Private, ed25519Seed, kid };
 }

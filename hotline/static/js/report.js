@@ -56,6 +56,7 @@ function showToken(token, answer) {
   shown.setAttribute("data-case-token", token);
   page.querySelector("[data-ack-due]").textContent = answer.ack_due;
   page.querySelector("[data-feedback-due]").textContent = answer.feedback_due;
+  page.querySelector("[data-sealed-here]").hidden = false;
   document.querySelector("main").replaceChildren(page);
   window.scrollTo(0, 0);
 }

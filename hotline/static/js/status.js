@@ -111,6 +111,7 @@ async function enhance(form) {
   const root = document.querySelector("[data-status-root]");
   const error = root.querySelector("[data-browser-error]");
   form.querySelector(".browser-path").hidden = false;
+  form.querySelector(".server-path").hidden = true;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     let token;
