@@ -213,12 +213,29 @@ def export_bundle(case: Case, key_lists: dict[str, dict[str, Any]], institution:
     }
 
 
+def key_lists(session: Session, keyring: Keyring, case: Case) -> list[crypto.KeyList]:
+    """Return the verified key lists of a case's destinations; raises KeyringError."""
+    return [keyring.for_destination(session, route.destination) for route in case.routes]
+
+
+def message_readers(case: Case, lists: Iterable[crypto.KeyList]) -> dict[str, bytes]:
+    """Return who can read a message of a case: its handlers, and the reporter's reply key."""
+    return recipients(lists) | {crypto.fingerprint(case.reply_public_key): case.reply_public_key}
+
+
+def reporter_messages(case: Case) -> list[tuple[EnvelopeRecord, crypto.Envelope]]:
+    """Return the messages sealed to the case's reply key (replies and follow-ups), oldest first."""
+    own_kid = crypto.fingerprint(case.reply_public_key)
+    found = [(record, envelope_of(record)) for record in case.envelopes if record.kind == "message"]
+    return [(record, envelope) for record, envelope in found if own_kid in envelope.kids()]
+
+
 def add_reply(session: Session, keyring: Keyring, case: Case, handler: crypto.PrivateKey, text: str) -> None:
     """Seal a handler's reply to the reporter's reply key and the case's destinations."""
-    key_lists = [keyring.for_destination(session, route.destination) for route in case.routes]
-    if not any(k.by_kid(handler.kid) for k in key_lists):
+    lists = key_lists(session, keyring, case)
+    if not any(k.by_kid(handler.kid) for k in lists):
         raise crypto.UnknownRecipient("this key is not in the key list of any destination of the case")
-    readers = recipients(key_lists) | {crypto.fingerprint(case.reply_public_key): case.reply_public_key}
+    readers = message_readers(case, lists)
     envelope = crypto.seal(
         json.dumps({"text": text}).encode("utf-8"),
         kind="message",

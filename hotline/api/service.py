@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline import cases, crypto, i18n, tokens
+from hotline import cases, i18n, tokens
 from hotline.api import checks
 from hotline.api.checks import Conflict, Refused
 from hotline.keyring import Keyring, KeyringError, key_list_path, read_json
@@ -163,14 +163,10 @@ def find(session: Session, settings: Settings, body: dict[str, Any]) -> Case:
 
 def lookup(session: Session, keyring: Keyring, case: Case) -> dict[str, Any]:
     """Return what the reporter may see: metadata, destinations and the messages sealed to the reply key."""
-    own_kid = crypto.fingerprint(case.reply_public_key)
-    messages = []
-    for record in case.envelopes:
-        sealed = cases.envelope_of(record)
-        if record.kind == "message" and own_kid in sealed.kids():
-            messages.append(
-                {"day": record.day.isoformat(), "direction": record.direction, "envelope": sealed.to_json()}
-            )
+    messages = [
+        {"day": record.day.isoformat(), "direction": record.direction, "envelope": sealed.to_json()}
+        for record, sealed in cases.reporter_messages(case)
+    ]
     return {
         "case_id": case.id,
         "status": case.status,
@@ -189,8 +185,7 @@ def add_message(session: Session, keyring: Keyring, settings: Settings, case: Ca
     if case.status == "closed" or case.closed_on is not None:
         raise Conflict("this case is closed and takes no new messages")
     sealed = checks.envelope(body.get("envelope"), "envelope")
-    key_lists = [keyring.for_destination(session, route.destination) for route in case.routes]
-    readers = [*cases.recipients(key_lists), crypto.fingerprint(case.reply_public_key)]
+    readers = cases.message_readers(case, cases.key_lists(session, keyring, case))
     checks.check_envelope(
         sealed,
         "envelope",

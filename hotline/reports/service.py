@@ -105,14 +105,8 @@ def _handler_keys(session: Session, keyring: Keyring, case: Case) -> dict[str, t
 def conversation(session: Session, keyring: Keyring, case: Case, keys: tokens.CaseKeys) -> list[Entry]:
     """Open the messages the reporter can read: replies and their own follow-ups."""
     handlers = _handler_keys(session, keyring, case)
-    own_kid = crypto.fingerprint(keys.reply_public)
     entries = []
-    for record in case.envelopes:
-        if record.kind != "message":
-            continue
-        envelope = cases.envelope_of(record)
-        if own_kid not in envelope.kids():
-            continue
+    for record, envelope in cases.reporter_messages(case):
         sender = {} if record.signer == REPORTER else handlers.get(record.signer, ({"nl": "?"}, b""))[0]
         # Reporter messages must carry the reporter's signature, replies a handler's: never the other way.
         if record.direction == "to_handlers":
@@ -132,8 +126,7 @@ def conversation(session: Session, keyring: Keyring, case: Case, keys: tokens.Ca
 
 def add_message(session: Session, keyring: Keyring, case: Case, keys: tokens.CaseKeys, text: str) -> None:
     """Seal a follow-up to the case's destinations and the reporter's own reply key."""
-    key_lists = [keyring.for_destination(session, route.destination) for route in case.routes]
-    recipients = cases.recipients(key_lists) | {crypto.fingerprint(keys.reply_public): keys.reply_public}
+    recipients = cases.message_readers(case, cases.key_lists(session, keyring, case))
     envelope = crypto.seal(
         json.dumps({"text": text}).encode("utf-8"),
         kind="message",
