@@ -53,9 +53,7 @@ def test_report_without_javascript_goes_through_the_server_path(
     assert open_status(nojs_page, live_server, token.lower().replace("-", "")) == "received"
 
 
-def test_follow_up_and_reply_through_the_browser(
-    app: Flask, live_server: str, js_page: Any, material: Any
-) -> None:
+def test_follow_up_and_reply_through_the_browser(app: Flask, live_server: str, js_page: Any, material: Any) -> None:
     token = file_with_js(js_page, live_server, description="Eerste melding")
     assert open_status(js_page, live_server, token) == "received"
     page = js_page.page
@@ -66,8 +64,13 @@ def test_follow_up_and_reply_through_the_browser(
     opened = open_as_handler(case, material.handlers["hbo-ict"])
     assert json.loads(opened["message"]) == {"text": "Een aanvulling uit de browser"}
     session = app.extensions["hotline.sessionmaker"]()
-    cases.add_reply(session, app.extensions["hotline.keyring"], session.get(models.Case, case.id),
-                    material.handlers["hbo-ict"], "Antwoord van de opleiding")
+    cases.add_reply(
+        session,
+        app.extensions["hotline.keyring"],
+        session.get(models.Case, case.id),
+        material.handlers["hbo-ict"],
+        "Antwoord van de opleiding",
+    )
     session.close()
     assert open_status(js_page, live_server, token) == "received"
     texts = page.locator("[data-messages] [data-text]").all_text_contents()
@@ -99,3 +102,34 @@ def test_browser_refuses_to_seal_to_a_tampered_key_list(app: Flask, live_server:
     session = app.extensions["hotline.sessionmaker"]()
     assert session.scalars(select(models.Case)).all() == []
     session.close()
+
+
+WITHOUT_NATIVE_CURVES = """
+(() => {
+  const missing = new Set(["X25519", "Ed25519"]);
+  const nameOf = (algorithm) => (typeof algorithm === "string" ? algorithm : algorithm && algorithm.name);
+  const position = { importKey: 2, generateKey: 0, deriveBits: 0, deriveKey: 0, sign: 0, verify: 0 };
+  for (const [method, index] of Object.entries(position)) {
+    const original = SubtleCrypto.prototype[method];
+    SubtleCrypto.prototype[method] = function (...args) {
+      if (missing.has(nameOf(args[index]))) {
+        return Promise.reject(new DOMException("Unrecognized name", "NotSupportedError"));
+      }
+      return original.apply(this, args);
+    };
+  }
+})();
+"""
+
+
+def test_browser_without_native_curves_uses_the_pure_implementations(
+    app: Flask, live_server: str, js_page: Any, material: Any
+) -> None:
+    """As in Tor Browser on Firefox ESR: WebCrypto without X25519 and Ed25519."""
+    js_page.page.add_init_script(WITHOUT_NATIVE_CURVES)
+    token = file_with_js(js_page, live_server, description=CANARY)
+    used = js_page.page.evaluate("import('/static/js/meldpunt-crypto.js').then((m) => m.implementations())")
+    assert used == {"x25519": "pure", "ed25519": "pure"}
+    report = json.loads(open_as_handler(only_case(app), material.handlers["hbo-ict"])["report"])
+    assert report["description"] == CANARY
+    assert CANARY.encode() not in js_page.sent() and token.encode() not in js_page.sent()
