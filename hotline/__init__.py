@@ -32,10 +32,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter = security.init_app(app)
     app.extensions["hotline.limiter"] = limiter
 
-    from hotline import api, errors, reports
+    from hotline import admin, api, casework, errors, reports, staff
 
     budgets = security.budgets(limiter)
     errors.init_app(app)
     reports.init_app(app, budgets)
+    staff.init_app(app)
+    casework.init_app(app, budgets)
+    admin.init_app(app)
     api.init_app(app, budgets)  # after errors: it answers JSON for /api/ paths and defers to them elsewhere
     return app

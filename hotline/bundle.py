@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from hotline import crypto
-from hotline.reports.attachments import Attachment, parse_payload, safe_name
+from hotline.attachments import Attachment, parse_payload, safe_name
 
 REPORTER = "reporter"
 REPORT_FIELDS = (
@@ -69,6 +70,8 @@ def check(bundle: Any) -> dict[str, Any]:
         raise BundleError("not a version 1 case bundle")
     if not isinstance(bundle.get("case"), dict) or not isinstance(bundle.get("envelopes"), list):
         raise BundleError("the bundle has no case or envelopes")
+    if not isinstance(bundle["case"].get("destinations"), list):
+        raise BundleError("the bundle does not say which destinations the case went to")
     return bundle
 
 
@@ -105,10 +108,14 @@ def key_lists(bundle: dict[str, Any], institution: Ed25519PublicKey) -> tuple[di
     return verified, failures
 
 
-def handlers(verified: dict[str, crypto.KeyList]) -> dict[str, Handler]:
-    """Return the handler keys by kid, over verified key lists."""
+def handlers(verified: dict[str, crypto.KeyList], routed: Iterable[str]) -> dict[str, Handler]:
+    """Return the keys that may sign replies: those of the case's own destinations, never the recovery key's."""
+    allowed = set(routed)
     return {
-        key.kid: Handler(key.name, slug, key.ed25519) for slug, key_list in verified.items() for key in key_list.keys
+        key.kid: Handler(key.name, slug, key.ed25519)
+        for slug, key_list in verified.items()
+        if slug in allowed
+        for key in key_list.keys
     }
 
 

@@ -1,4 +1,4 @@
-"""Cases: file a sealed report, find a case by lookup digest, add messages, export bundles."""
+"""Cases: file a sealed report, find a case by lookup digest, add messages, export bundles, purge."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from hotline import crypto
+from hotline import audit, crypto
 from hotline.keyring import Keyring
-from hotline.models import Case, CaseRoute, Destination, EnvelopeRecord
+from hotline.models import RECOVERY_KIND, Case, CaseRoute, Destination, EnvelopeRecord
 from hotline.routing import Routing, Target
 
 
@@ -24,6 +24,17 @@ class CaseNotFound(LookupError):
 
 class RecipientMismatch(ValueError):
     """An envelope is not sealed to exactly the recipients the routing requires."""
+
+
+class Expired(NamedTuple):
+    """A closed case past the retention period, as `hotline purge` reports it."""
+
+    case_id: str
+    closed_on: dt.date
+    envelopes: int
+
+
+PURGE_BATCH = 500  # case ids per DELETE: well below every database's limit on bound parameters
 
 
 def today() -> dt.date:
@@ -39,9 +50,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def destinations_by_kind(session: Session) -> dict[str, list[str]]:
-    """Return destination slugs grouped by kind."""
+    """Return destination slugs grouped by kind; the recovery destination is never a routing target."""
     grouped: dict[str, list[str]] = defaultdict(list)
-    for destination in session.scalars(select(Destination).order_by(Destination.name)):
+    query = select(Destination).where(Destination.kind != RECOVERY_KIND).order_by(Destination.name)
+    for destination in session.scalars(query):
         grouped[destination.kind].append(destination.slug)
     return dict(grouped)
 
@@ -66,6 +78,21 @@ def plan(session: Session, routing: Routing, category: str, programme: str) -> l
 def recipients(key_lists: Iterable[crypto.KeyList]) -> dict[str, bytes]:
     """Return kid -> X25519 public key over verified key lists."""
     return {key.kid: key.x25519 for key_list in key_lists for key in key_list.keys}
+
+
+def recovery_destinations(session: Session) -> list[Destination]:
+    """Return the institution's recovery destination, if it configured one (`destination add` allows one)."""
+    query = select(Destination).where(Destination.kind == RECOVERY_KIND).order_by(Destination.slug)
+    return list(session.scalars(query))
+
+
+def recovery_lists(session: Session, keyring: Keyring) -> list[crypto.KeyList]:
+    """Return the verified key list of the recovery destination, if any, that every envelope is sealed to too.
+
+    A recovery destination whose list does not verify raises KeyringError: sealing then fails
+    closed rather than silently leaving the recovery key out.
+    """
+    return [keyring.for_destination(session, destination) for destination in recovery_destinations(session)]
 
 
 def record_of(envelope: crypto.Envelope, case: Case, day: dt.date) -> EnvelopeRecord:
@@ -223,6 +250,11 @@ def message_readers(case: Case, lists: Iterable[crypto.KeyList]) -> dict[str, by
     return recipients(lists) | {crypto.fingerprint(case.reply_public_key): case.reply_public_key}
 
 
+def readers(session: Session, keyring: Keyring, case: Case) -> dict[str, bytes]:
+    """Return who can read a new message of a case: its handlers, the recovery key and the reporter."""
+    return message_readers(case, [*key_lists(session, keyring, case), *recovery_lists(session, keyring)])
+
+
 def reporter_messages(case: Case) -> list[tuple[EnvelopeRecord, crypto.Envelope]]:
     """Return the messages sealed to the case's reply key (replies and follow-ups), oldest first."""
     own_kid = crypto.fingerprint(case.reply_public_key)
@@ -231,18 +263,55 @@ def reporter_messages(case: Case) -> list[tuple[EnvelopeRecord, crypto.Envelope]
 
 
 def add_reply(session: Session, keyring: Keyring, case: Case, handler: crypto.PrivateKey, text: str) -> None:
-    """Seal a handler's reply to the reporter's reply key and the case's destinations."""
-    lists = key_lists(session, keyring, case)
-    if not any(k.by_kid(handler.kid) for k in lists):
+    """Seal a handler's reply to the reporter's reply key, the case's destinations and the recovery key."""
+    if not any(k.by_kid(handler.kid) for k in key_lists(session, keyring, case)):
         raise crypto.UnknownRecipient("this key is not in the key list of any destination of the case")
-    readers = message_readers(case, lists)
     envelope = crypto.seal(
         json.dumps({"text": text}).encode("utf-8"),
         kind="message",
         direction="to_reporter",
         reply_public_key=case.reply_public_key,
-        recipients=readers.items(),
+        recipients=readers(session, keyring, case).items(),
         signer=handler.kid,
         signing_key=handler.ed25519,
     )
     add_envelope(session, case, envelope)
+
+
+def expired(session: Session, today: dt.date, retention_days: int) -> list[Expired]:
+    """Return the closed cases whose closing day lies more than retention_days before today, oldest first."""
+    if retention_days < 1:
+        raise ValueError("the retention period must be at least one day")
+    cutoff = today - dt.timedelta(days=retention_days)
+    query = (
+        select(Case.id, Case.closed_on, func.count(EnvelopeRecord.id))
+        .outerjoin(EnvelopeRecord, EnvelopeRecord.case_id == Case.id)
+        .where(Case.status == "closed", Case.closed_on.is_not(None), Case.closed_on < cutoff)
+        .group_by(Case.id, Case.closed_on)
+        .order_by(Case.closed_on, Case.id)
+    )
+    rows = session.execute(query)
+    return [Expired(case_id, closed_on, count) for case_id, closed_on, count in rows if closed_on is not None]
+
+
+def purge(session: Session, today: dt.date, retention_days: int, actor: str = audit.CLI) -> list[str]:
+    """Delete the expired closed cases with their routes and envelopes (attachments too); return their ids.
+
+    Each deletion is audited in the same transaction. On SQLite, secure_delete overwrites the
+    deleted rows with zeros, so no VACUUM is needed; the write-ahead log is then checkpointed
+    and truncated so the old pages do not linger there either. Backups are not reached.
+    """
+    found = expired(session, today, retention_days)
+    ids = [item.case_id for item in found]
+    for item in found:
+        audit.record(session, actor, "purged", item.case_id, f"closed {item.closed_on}, {item.envelopes} envelope(s)")
+    for start in range(0, len(ids), PURGE_BATCH):
+        batch = ids[start : start + PURGE_BATCH]
+        session.execute(delete(EnvelopeRecord).where(EnvelopeRecord.case_id.in_(batch)))
+        session.execute(delete(CaseRoute).where(CaseRoute.case_id.in_(batch)))
+        session.execute(delete(Case).where(Case.id.in_(batch)))
+    session.commit()
+    if ids and session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        session.commit()
+    return ids

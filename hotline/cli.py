@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -19,8 +20,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from hotline import bundle, cases, config, create_app, crypto, db, demo, keyring, routing, security
-from hotline.models import DESTINATION_KINDS, Destination
+from hotline import accounts, audit, bundle, cases, config, create_app, crypto, db, demo, keyring, routing, security
+from hotline.models import DESTINATION_KINDS, RECOVERY_KIND, Destination
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 NOT_INITIALISED = "database not initialised: run `hotline init` or `hotline demo` first"
@@ -197,6 +198,7 @@ def demo_command(reset: bool) -> None:
     with app_session(require_db=False) as (app, session):
         db.upgrade(app)
         demo.populate(session, instance, keys_dir, made, None)
+        passwords = demo.add_accounts(session, app.extensions["hotline.keyring"], made)
         names = {d.slug: d.name for d in session.scalars(select(Destination))}
 
     click.echo("warning: demo instance: not for real reports", err=True)
@@ -208,6 +210,11 @@ def demo_command(reset: bool) -> None:
     click.echo(f"Institution key file (signs key lists): {instance / demo.DEMO_KEYS / 'institution.key.json'}")
     click.echo(f"Institution key fingerprint: {fingerprint}")
     click.echo(f"Passphrase of every demo key file (shown once, write it down): {passphrase}")
+    click.echo("Staff accounts: log in at /casework/login and set up an authenticator app the first time.")
+    click.echo("Initial passwords (shown once, write them down):")
+    for username, password in passwords.items():
+        role = "admin, sees no cases" if username == demo.ADMIN else f"handler of {username}"
+        click.echo(f"  {username:<20} {password}  ({role})")
     click.echo("Next steps:")
     click.echo("  hotline run                  then open http://127.0.0.1:5000 and file a report")
     click.echo("  hotline cases list")
@@ -329,8 +336,12 @@ def destination_add(slug: str, name: str, name_en: str | None, kind: str) -> Non
     with app_session() as (_app, session):
         if session.scalar(select(Destination).where(Destination.slug == slug)) is not None:
             raise HotlineError(f"destination {slug} already exists")
+        if kind == RECOVERY_KIND and (existing := cases.recovery_destinations(session)):
+            raise HotlineError(f"the instance already has a recovery destination: {existing[0].slug}")
         demo.add_destination(session, slug, name, kind, name_en)
     click.echo(f"added destination {slug}; sign its key list with `hotline keys sign {slug}`")
+    if kind == RECOVERY_KIND:
+        click.echo("every new report and message is sealed to its key too: until its list is signed, none is taken")
 
 
 @destination.command("list")
@@ -374,11 +385,11 @@ def cases_export(case_id: str, output: Path, force: bool) -> None:
         case = cases.get_case(session, case_id)
         ring: keyring.Keyring = app.extensions["hotline.keyring"]
         institution, key_lists = ring.institution_key(), {}
-        for route in case.routes:
-            slug = route.destination.slug
+        for target in [route.destination for route in case.routes] + cases.recovery_destinations(session):
+            slug = target.slug
             key_lists[slug] = keyring.read_json(keyring.key_list_path(ring.keys_dir, slug))
             try:
-                crypto.verify_key_list(key_lists[slug], institution, slug, route.destination.key_list_version)
+                crypto.verify_key_list(key_lists[slug], institution, slug, target.key_list_version)
             except crypto.KeyListError as exc:
                 raise keyring.KeyringError(str(exc)) from exc
         data = cases.export_bundle(case, key_lists, keyring.read_json(ring.keys_dir / keyring.INSTITUTION_FILE))
@@ -406,6 +417,30 @@ def cases_reply(case_id: str, key_file: Path, message: str, passphrase_file: Pat
                 f"this key (kid {kid}) is not in the key list of a destination of case {case.id}"
             ) from exc
     click.echo(f"reply added to case {case.id}")
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+def purge(dry_run: bool) -> None:
+    """Delete closed cases older than HOTLINE_RETENTION_DAYS, with their envelopes and attachments."""
+    with app_session() as (app, session):
+        days, today = app.config["RETENTION_DAYS"], cases.today()
+        if days < 1:
+            raise HotlineError(f"HOTLINE_RETENTION_DAYS must be at least 1, not {days}")
+        found = cases.expired(session, today, days)
+        deleted = set() if dry_run else set(cases.purge(session, today, days))
+    cutoff = today - dt.timedelta(days=days)
+    if not found:
+        click.echo(f"nothing to purge: no case was closed before {cutoff} ({days} days ago)")
+        return
+    verb = "would purge" if dry_run else "purged"
+    shown = [item for item in found if dry_run or item.case_id in deleted]
+    for item in shown:
+        click.echo(f"{verb} case {item.case_id} (closed {item.closed_on}): {item.envelopes} envelope(s)")
+    envelopes = sum(item.envelopes for item in shown)
+    click.echo(f"{verb} {len(shown)} case(s) closed before {cutoff}, {envelopes} envelope(s) in all")
+    if dry_run:
+        click.echo("dry run: nothing was deleted")
 
 
 @cli.command()
@@ -446,12 +481,89 @@ def decrypt(
         )
     click.echo("\n".join(bundle.case_lines(data)))
     ok = not failures
-    for item in bundle.open_sealed(data, key, bundle.handlers(verified)):
+    for item in bundle.open_sealed(data, key, bundle.handlers(verified, data["case"]["destinations"])):
         lines, opened = bundle.render(item, out_dir)
         click.echo("\n" + "\n".join(lines))
         ok = ok and opened
     if not ok:
         ctx.exit(1)
+
+
+@cli.group("handler")
+def handler_group() -> None:
+    """Add, list and deactivate staff accounts (handlers and admins)."""
+
+
+@handler_group.command("add")
+@click.argument("username")
+@click.option("--name", required=True, help="The name colleagues know the handler by.")
+@click.option("--role", default="handler", show_default=True, type=click.Choice(["handler", "admin"]), help="Role.")
+@click.option("--destination", "destinations", multiple=True, help="Slug of a destination (repeatable; handlers).")
+@click.option("--kid", help="Key id of the handler's registered key, or its first 8+ hex digits (handlers).")
+def handler_add(username: str, name: str, role: str, destinations: tuple[str, ...], kid: str | None) -> None:
+    """Create an account and print its initial password once; TOTP is set up at the first login."""
+    with app_session() as (app, session):
+        try:
+            handler, password = accounts.create_handler(
+                session,
+                app.extensions["hotline.keyring"],
+                username=username,
+                display_name=name,
+                role=role,
+                destinations=list(destinations),
+                kid=kid,
+            )
+        except accounts.AccountError as exc:
+            raise HotlineError(str(exc)) from exc
+    click.echo(f"added {handler.role} {handler.username}; they set up an authenticator app at the first login")
+    click.echo(f"Initial password (shown once, hand it over in person): {password}")
+
+
+@handler_group.command("list")
+def handler_list() -> None:
+    """Show every account with its role, destinations and state, never a secret."""
+    with app_session() as (_app, session):
+        rows = [
+            (
+                h.username,
+                h.role,
+                "inactive" if not h.active else ("active" if h.enrolled else "not enrolled"),
+                (h.kid or "-")[:16],
+                ",".join(d.slug for d in h.destinations) or "-",
+            )
+            for h in accounts.all_handlers(session)
+        ]
+    for row in rows or [("no accounts", "", "", "", "")]:
+        click.echo(f"{row[0]:<24} {row[1]:<8} {row[2]:<13} {row[3]:<17} {row[4]}".rstrip())
+
+
+@handler_group.command("deactivate")
+@click.argument("username")
+def handler_deactivate(username: str) -> None:
+    """Deactivate an account: it cannot log in any more and its sessions end."""
+    with app_session() as (_app, session):
+        try:
+            handler = accounts.get_by_username(session, username)
+        except accounts.AccountError as exc:
+            raise HotlineError(str(exc)) from exc
+        if handler.active:
+            accounts.deactivate(session, handler)
+    click.echo(f"deactivated {handler.username}")
+
+
+@cli.command("audit")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000), help="How many events.")
+def audit_command(limit: int) -> None:
+    """Show the newest audit events: who did what to which case, and when (UTC)."""
+    with app_session() as (_app, session):
+        entries = audit.newest(session, limit)
+    for entry in entries:
+        event = entry.event
+        who = entry.actor or event.handler_id or "-"
+        case_id, detail = event.case_id or "-", event.detail or ""
+        click.echo(f"{event.at:%Y-%m-%d %H:%M:%S}Z  {who:<20} {event.action:<20} {case_id:<12} {detail}".rstrip())
+    if not entries:
+        click.echo("no audit events")
 
 
 def main() -> None:

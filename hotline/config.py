@@ -31,6 +31,11 @@ DEFAULTS: dict[str, Any] = {
     "ACK_DAYS": 7,
     "FEEDBACK_MONTHS": 3,
     "RETENTION_DAYS": 365,
+    "SESSION_MINUTES": 30,  # staff sessions: idle timeout
+    "SESSION_MAX_HOURS": 8,  # staff sessions: absolute limit
+    "LOGIN_MAX_FAILURES": 5,  # failed attempts (password or code) before an account is locked
+    "LOGIN_LOCK_MINUTES": 15,
+    "LOGIN_LIMIT": "30 per hour",  # login attempts per client, over all accounts
 }
 
 DEMO_FILE = "demo.json"

@@ -14,9 +14,9 @@ from pathlib import Path
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from hotline import crypto, db
-from hotline.keyring import INSTITUTION_FILE, institution_document, key_list_path, write_json
-from hotline.models import Case, Destination
+from hotline import accounts, crypto, db
+from hotline.keyring import INSTITUTION_FILE, Keyring, institution_document, key_list_path, write_json
+from hotline.models import Case, Destination, Handler
 
 # slug, Dutch name, English name, kind
 DESTINATIONS = [
@@ -30,6 +30,7 @@ DESTINATIONS = [
 ]
 SQLITE_FILE = "hotline.sqlite3"  # the default database in the instance folder
 DEMO_KEYS = "demo-keys"  # in the instance folder: private key files, for the demo only
+ADMIN = "admin"  # the demo admin's username; each demo handler's username is its destination's slug
 
 
 @dataclass
@@ -39,6 +40,7 @@ class DemoKeys:
     passphrase: str
     institution: crypto.PrivateKey
     key_files: dict[str, Path] = field(default_factory=dict)
+    kids: dict[str, str] = field(default_factory=dict)
 
 
 def write_private_key(path: Path, key: crypto.PrivateKey, passphrase: str, iterations: int | None = None) -> None:
@@ -83,7 +85,31 @@ def populate(session: Session, instance: Path, keys_dir: Path, demo: DemoKeys, i
         )
         destination.key_list_version = version
         demo.key_files[slug] = path
+        demo.kids[slug] = handler.kid
     session.commit()
+
+
+def add_accounts(session: Session, ring: Keyring, demo: DemoKeys) -> dict[str, str]:
+    """Add a demo admin and one handler per destination, replacing old demo accounts; return initial passwords."""
+    usernames = [ADMIN, *demo.kids]
+    for old in session.scalars(select(Handler).where(Handler.username.in_(usernames))):
+        session.delete(old)
+    session.flush()
+    _admin, password = accounts.create_handler(
+        session, ring, username=ADMIN, display_name="Demo-beheerder", role="admin"
+    )
+    passwords = {ADMIN: password}
+    for slug, name, _name_en, _kind in DESTINATIONS:
+        if slug in demo.kids:
+            _handler, passwords[slug] = accounts.create_handler(
+                session,
+                ring,
+                username=slug,
+                display_name=f"Demo-behandelaar {name}",
+                destinations=[slug],
+                kid=demo.kids[slug],
+            )
+    return passwords
 
 
 def existing_cases(url: str) -> int:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base
 
 STATUSES = ("received", "in_progress", "forwarded", "closed")
-DESTINATION_KINDS = ("programme", "labour_inspectorate", "confidential_adviser", "di_office")
+# The institution's offline recovery key: every envelope is sealed to it too; never a routing target.
+RECOVERY_KIND = "recovery"
+DESTINATION_KINDS = ("programme", "labour_inspectorate", "confidential_adviser", "di_office", RECOVERY_KIND)
+ROLES = ("handler", "admin")  # an admin manages accounts and reads the audit log, never a case
 
 
 def random_id() -> str:
@@ -99,3 +102,60 @@ class EnvelopeRecord(Base):
     signature: Mapped[bytes] = mapped_column(LargeBinary)
 
     case: Mapped[Case] = relationship(back_populates="envelopes")
+
+
+class Handler(Base):
+    """A staff account: a case handler, or an admin who manages accounts. Staff times are exact; reporters' are not."""
+
+    __tablename__ = "handler"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(Text)
+    # Base32, set when enrolment starts; never shown again once enrolled (no server key exists to seal it).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0)  # a code's step must be later: no replays
+    enrolled: Mapped[bool] = mapped_column(Boolean, default=False)
+    role: Mapped[str] = mapped_column(String(20))
+    kid: Mapped[str | None] = mapped_column(String(64))  # the handler's X25519 key id; admins have none
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)  # raised at logout: older session cookies die
+    created_on: Mapped[dt.date] = mapped_column(Date)
+
+    memberships: Mapped[list[HandlerDestination]] = relationship(back_populates="handler", cascade="all, delete-orphan")
+
+    @property
+    def destinations(self) -> list[Destination]:
+        """Return the destinations this handler works for, by name."""
+        return sorted((m.destination for m in self.memberships), key=lambda d: d.name)
+
+
+class HandlerDestination(Base):
+    __tablename__ = "handler_destination"
+    __table_args__ = (UniqueConstraint("handler_id", "destination_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    handler_id: Mapped[str] = mapped_column(ForeignKey("handler.id", ondelete="CASCADE"), index=True)
+    destination_id: Mapped[str] = mapped_column(ForeignKey("destination.id"))
+
+    handler: Mapped[Handler] = relationship(back_populates="memberships")
+    destination: Mapped[Destination] = relationship()
+
+
+class AuditEvent(Base):
+    """Who did what to which case, and when: never contents. audit.record() writes; the database refuses changes."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    # No foreign key: events outlive accounts. None when no account is known (a failed login for an unknown name).
+    handler_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # UTC, whole seconds
+    # Order among events of the same second: one more than the highest so far (events are never removed).
+    seq: Mapped[int] = mapped_column(Integer, index=True)
+    detail: Mapped[str | None] = mapped_column(String(200))

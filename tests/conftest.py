@@ -20,8 +20,9 @@ from sqlalchemy import text
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from hotline import create_app, crypto, db, demo
+from hotline import accounts, auth, create_app, crypto, db, demo
 from hotline.keyring import INSTITUTION_FILE, institution_document, key_list_path, write_json
+from hotline.models import RECOVERY_KIND
 
 pytest_plugins = ["browser_fixtures"]
 
@@ -35,6 +36,13 @@ STATUS_RE = re.compile(r'data-case-status="([a-z_]+)"')
 def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep key files fast in tests; production files use 600,000 iterations."""
     monkeypatch.setattr(crypto, "PBKDF2_ITERATIONS", 1000)
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep password hashes fast in tests; production hashes use 64 MiB and three passes."""
+    monkeypatch.setattr(auth, "ARGON2_MEMORY_KIB", 64)
+    monkeypatch.setattr(auth, "ARGON2_ITERATIONS", 1)
 
 
 @dataclass
@@ -55,6 +63,25 @@ def material() -> DemoMaterial:
 def publish(keys_dir: Path, material: DemoMaterial, slug: str, keys: list[crypto.PublicKey], version: int = 1) -> None:
     """Write a destination key list signed with the test institution key."""
     write_json(key_list_path(keys_dir, slug), crypto.sign_key_list(material.institution.ed25519, slug, version, keys))
+
+
+RECOVERY_SLUG = "herstel"
+
+
+@pytest.fixture(scope="session")
+def recovery_key() -> crypto.PrivateKey:
+    """The institution's recovery key, made once."""
+    return crypto.generate_key("Herstelsleutel Test-instelling")
+
+
+@pytest.fixture
+def recovery(app: Flask, material: DemoMaterial, recovery_key: crypto.PrivateKey) -> crypto.PrivateKey:
+    """Give the instance a recovery destination with a signed key list; return the recovery private key."""
+    publish(Path(app.config["KEYS_DIR"]), material, RECOVERY_SLUG, [recovery_key.public])
+    session = app.extensions["hotline.sessionmaker"]()
+    demo.add_destination(session, RECOVERY_SLUG, "Herstelsleutel", RECOVERY_KIND, "Recovery key")
+    session.close()
+    return recovery_key
 
 
 @pytest.fixture
@@ -176,3 +203,77 @@ def status_of(client: FlaskClient, token: str) -> str:
     match = STATUS_RE.search(response.get_data(as_text=True))
     assert match
     return match.group(1)
+
+
+SECRET_RE = re.compile(r"data-totp-secret>([A-Z2-7 ]+)<")
+
+
+class Clock:
+    """A clock for staff logins that tests move by hand instead of sleeping."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Replace auth.clock, the one clock of logins, sessions, codes and the audit log."""
+    fake = Clock(1_800_000_000.0)
+    monkeypatch.setattr(auth, "clock", fake)
+    return fake
+
+
+@dataclass
+class Account:
+    id: str
+    username: str
+    password: str
+    secret: str | None = None  # the TOTP secret, once enrolled
+
+
+def make_account(
+    app: Flask, username: str, *, role: str = "handler", destinations: tuple[str, ...] = (), kid: str | None = None
+) -> Account:
+    """Create a staff account through the domain API; return it with its initial password."""
+    with app.app_context():
+        handler, password = accounts.create_handler(
+            db.get_session(),
+            app.extensions["hotline.keyring"],
+            username=username,
+            display_name=f"Test {username}",
+            role=role,
+            destinations=list(destinations),
+            kid=kid,
+        )
+        return Account(handler.id, handler.username, password)
+
+
+@pytest.fixture
+def handler_account(app: Flask, material: DemoMaterial) -> Account:
+    """A handler of the HBO-ICT programme, with that destination's key."""
+    return make_account(app, "coordinator", destinations=("hbo-ict",), kid=material.handlers["hbo-ict"].kid)
+
+
+@pytest.fixture
+def admin_account(app: Flask) -> Account:
+    return make_account(app, "adm-jansen", role="admin")
+
+
+def log_in(client: FlaskClient, clock: Clock, account: Account) -> Any:
+    """Log in with password and code, enrolling the authenticator first if needed; return the last response."""
+    if account.secret is None:
+        response = client.post("/casework/login", data={"username": account.username, "password": account.password})
+        assert response.status_code == 302 and response.headers["Location"].endswith("/casework/enrol"), response
+        match = SECRET_RE.search(client.get("/casework/enrol").get_data(as_text=True))
+        assert match
+        account.secret = match.group(1).replace(" ", "")
+        return client.post("/casework/enrol", data={"code": auth.totp(account.secret)})
+    clock.advance(auth.TOTP_STEP_SECONDS)  # a code is good once: the next login needs the next one
+    data = {"username": account.username, "password": account.password, "code": auth.totp(account.secret)}
+    return client.post("/casework/login", data=data)

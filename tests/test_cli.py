@@ -17,8 +17,8 @@ from flask import Flask
 from sqlalchemy import inspect
 
 from hotline import cases, crypto, db, demo, keyring, security
+from hotline.attachments import Attachment
 from hotline.reports import forms, service
-from hotline.reports.attachments import Attachment
 
 DESCRIPTION = "Bij het sollicitatiegesprek werd naar mijn afkomst gevraagd."
 Runner = Callable[..., Result]

@@ -313,6 +313,7 @@ def test_cli_decrypt_opens_browser_envelopes(
     py_list = python_side.data["key_list"]["document"]
     case = {"id": "K7Q2M9", "category": "intimidatie", "programme": "hbo-ict", "received_on": "2025-03-03"}
     case |= {"status": "received", "reply_public_key": node_side["reply_public"]}
+    case |= {"destinations": [PY_DESTINATION, NODE_DESTINATION]}
     bundle = {
         "type": "meldpunt-case-bundle",
         "version": 1,

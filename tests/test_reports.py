@@ -17,8 +17,8 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
 
-from hotline import cases, crypto, models
-from hotline.reports import attachments, service
+from hotline import attachments, cases, crypto, models
+from hotline.reports import service
 
 
 def open_all(case: models.Case, key: crypto.PrivateKey) -> list[tuple[str, bytes]]:

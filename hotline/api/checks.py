@@ -2,7 +2,7 @@
 
 The server cannot read an envelope, but it can refuse one that a handler could not trust:
 wrong kind or direction, bound to another case, not signed by the reporter, not sealed to
-exactly the verified keys of its destinations, or not padded.
+exactly the verified keys of its destinations and of the recovery destination, or not padded.
 """
 
 from __future__ import annotations

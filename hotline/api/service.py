@@ -74,10 +74,16 @@ def plan(session: Session, routing: Routing, body: dict[str, Any]) -> tuple[str,
 
 
 def recipients(session: Session, keyring: Keyring, routing: Routing, body: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return every routed destination, required and optional, with its signed key list."""
+    """Return every routed destination, required and optional, then the recovery destination, with signed key lists."""
     _category, _programme, targets = plan(session, routing, body)
     found = cases.destinations(session, [t.destination for t in targets])
-    return [describe(session, keyring, found[t.destination]) | {"optional": t.optional} for t in targets]
+    routed = [describe(session, keyring, found[t.destination]) | {"optional": t.optional} for t in targets]
+    return routed + recovery(session, keyring)
+
+
+def recovery(session: Session, keyring: Keyring) -> list[dict[str, Any]]:
+    """Describe the recovery destination, if any: never routed, never optional, always sealed to."""
+    return [describe(session, keyring, d) | {"optional": False} for d in cases.recovery_destinations(session)]
 
 
 def chosen(body: dict[str, Any], targets: list[Target]) -> list[Target]:
@@ -119,7 +125,7 @@ def file_report(session: Session, keyring: Keyring, routing: Routing, settings: 
     sealed = [("report", checks.envelope(body.get("report"), "report"))]
     sealed += [(f"attachments[{i}]", checks.envelope(a, f"attachments[{i}]")) for i, a in enumerate(attachments)]
     key_lists = keyring.for_slugs(session, [t.destination for t in kept])
-    readers = cases.recipients(key_lists.values())
+    readers = cases.recipients([*key_lists.values(), *cases.recovery_lists(session, keyring)])
     for field, item in sealed:
         kind, limit = ("report", settings.max_text) if field == "report" else ("attachment", settings.max_attachment)
         checks.check_envelope(
@@ -167,6 +173,8 @@ def lookup(session: Session, keyring: Keyring, case: Case) -> dict[str, Any]:
         {"day": record.day.isoformat(), "direction": record.direction, "envelope": sealed.to_json()}
         for record, sealed in cases.reporter_messages(case)
     ]
+    # optional is false throughout: a follow-up is sealed to every destination, and to the recovery key
+    destinations = [describe(session, keyring, route.destination) | {"optional": False} for route in case.routes]
     return {
         "case_id": case.id,
         "status": case.status,
@@ -175,24 +183,23 @@ def lookup(session: Session, keyring: Keyring, case: Case) -> dict[str, Any]:
         "ack_due": case.ack_due.isoformat(),
         "feedback_due": case.feedback_due.isoformat(),
         "closed_on": case.closed_on.isoformat() if case.closed_on else None,
-        "destinations": [describe(session, keyring, route.destination) for route in case.routes],
+        "destinations": destinations + recovery(session, keyring),
         "messages": messages,
     }
 
 
 def add_message(session: Session, keyring: Keyring, settings: Settings, case: Case, body: dict[str, Any]) -> str:
-    """Check a follow-up sealed to the case's destinations and the reply key, store it, return its day."""
+    """Check a follow-up sealed to the case's destinations, the recovery key and the reply key; store it."""
     if case.status == "closed" or case.closed_on is not None:
         raise Conflict("this case is closed and takes no new messages")
     sealed = checks.envelope(body.get("envelope"), "envelope")
-    readers = cases.message_readers(case, cases.key_lists(session, keyring, case))
     checks.check_envelope(
         sealed,
         "envelope",
         kind="message",
         reply_public_key=case.reply_public_key,
         signing_key=case.reporter_signing_key,
-        recipients=readers,
+        recipients=cases.readers(session, keyring, case),
         max_plaintext=settings.max_text,
     )
     checks.check_new_ids(session, [("envelope", sealed)])

@@ -8,8 +8,8 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from hotline.attachments import Attachment, AttachmentError, clean_attachment
 from hotline.i18n import gettext as _
-from hotline.reports.attachments import Attachment, AttachmentError, clean_attachment
 from hotline.routing import Routing
 from hotline.taxonomy import PHASES as PHASES  # re-exported: the views offer them as choices
 from hotline.taxonomy import SECTORS as SECTORS

@@ -52,9 +52,9 @@ def file_report(
     targets: list[Target],
     deadlines: tuple[int, int] = (7, 3),
 ) -> tuple[str, Case]:
-    """Seal a report to the verified keys of its destinations and file the case; return the token."""
+    """Seal a report to the verified keys of its destinations and the recovery key, file the case; return the token."""
     key_lists = keyring.for_slugs(session, [t.destination for t in targets])
-    recipients = cases.recipients(key_lists.values())
+    recipients = cases.recipients([*key_lists.values(), *cases.recovery_lists(session, keyring)])
     token = tokens.generate()
     keys = tokens.derive(token, secrets.instance_salt)
 
@@ -125,14 +125,13 @@ def conversation(session: Session, keyring: Keyring, case: Case, keys: tokens.Ca
 
 
 def add_message(session: Session, keyring: Keyring, case: Case, keys: tokens.CaseKeys, text: str) -> None:
-    """Seal a follow-up to the case's destinations and the reporter's own reply key."""
-    recipients = cases.message_readers(case, cases.key_lists(session, keyring, case))
+    """Seal a follow-up to the case's destinations, the recovery key and the reporter's own reply key."""
     envelope = crypto.seal(
         json.dumps({"text": text}).encode("utf-8"),
         kind="message",
         direction="to_handlers",
         reply_public_key=case.reply_public_key,
-        recipients=recipients.items(),
+        recipients=cases.readers(session, keyring, case).items(),
         signer=REPORTER,
         signing_key=keys.signing_key,
     )

@@ -13,6 +13,7 @@ from hotline import cases, i18n, tokens
 from hotline.db import get_session
 from hotline.i18n import gettext as _
 from hotline.keyring import Keyring, KeyringError
+from hotline.models import RECOVERY_KIND
 from hotline.reports import forms, service
 from hotline.routing import NoDestination, Routing, Target
 
@@ -54,22 +55,28 @@ def render_step1(routed: forms.Routed, status: int = 200) -> tuple[str, int]:
 
 
 def recipients_view(targets: list[Target]) -> list[dict[str, Any]]:
-    """Describe each target with its verified recipients' names, or why it cannot receive."""
+    """Describe each target, then the recovery key if any, with its verified recipients' names or why it cannot receive."""
     session = get_session()
-    destinations = cases.destinations(session, [t.destination for t in targets])
+    # Never routed and never optional, but listed: the student sees every key the report is sealed to.
+    recovery = [Target(d.slug, RECOVERY_KIND, "recovery key", False) for d in cases.recovery_destinations(session)]
+    destinations = cases.destinations(session, [t.destination for t in targets + recovery])
     shown = []
-    for target in targets:
+    for target in targets + recovery:
         try:
             key_list = keyring().for_slugs(session, [target.destination])[target.destination]
             people, error = [k.name for k in key_list.keys], None
         except KeyringError:
             people, error = [], _("Deze bestemming kan nu geen meldingen ontvangen.")
         destination = destinations[target.destination]
+        if target.kind == RECOVERY_KIND:
+            kind = _("Herstelsleutel van de instelling")
+        else:
+            kind = i18n.label(routing().kinds[target.kind])
         shown.append(
             {
                 "target": target,
                 "name": i18n.label(destination.labels),
-                "kind": i18n.label(routing().kinds[target.kind]),
+                "kind": kind,
                 "people": people,
                 "error": error,
             }

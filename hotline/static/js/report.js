@@ -101,7 +101,7 @@ async function submit(form, state, text) {
     programme: report.programme,
     sector: form.sector.value || null,
     phase: form.phase.value || null,
-    destinations: chosen.map((d) => d.slug),
+    destinations: chosen.filter((d) => d.kind !== "recovery").map((d) => d.slug), // sealed to, never routed
     report: await seal(utf8(JSON.stringify(report)), "report"),
     attachments: await Promise.all(files.map((file) => seal(file.payload, "attachment"))),
   };

@@ -46,6 +46,7 @@ async function render(root, session, found, notice) {
   const verified = await verifyLists(found.destinations, session.settings.institution);
   const handlers = new Map();
   for (const destination of found.destinations) {
+    if (destination.kind === "recovery") continue; // it can read the case; it does not sign replies
     const list = verified.get(destination.slug);
     if (!(list instanceof Error)) for (const key of list.keys) handlers.set(key.kid, { ...key, from: destination.name });
   }
@@ -79,7 +80,7 @@ async function render(root, session, found, notice) {
   root.replaceChildren(page);
 }
 
-/** Seal a follow-up to the case's handlers and the reporter's own reply key, then reload. */
+/** Seal a follow-up to the case's handlers, the recovery key if any and the reporter's own reply key, then reload. */
 async function send(root, session, form, lists) {
   const { text, keys } = session;
   const error = root.querySelector("[data-error]");

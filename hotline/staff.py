@@ -1,0 +1,121 @@
+"""Staff sessions: start, check and end them, and guard the pages of each role.
+
+A staff session lives in the signed session cookie: the account id, its session epoch, when
+it started and when it was last used. It ends after SESSION_MINUTES idle, SESSION_MAX_HOURS
+in all, at logout (which raises the epoch, so copies of the cookie die too) and when the
+account is deactivated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Flask, abort, current_app, g, redirect, session, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
+
+from hotline import accounts, auth
+from hotline.db import get_session
+from hotline.models import Handler
+
+View = TypeVar("View", bound=Callable[..., Any])
+PENDING_MINUTES = 10  # time from a right password to a confirmed first code
+
+
+class StaffSessionInterface(SecureCookieSessionInterface):
+    """Give staff (permanent) session cookies the idle timeout as expiry.
+
+    PERMANENT_SESSION_LIFETIME stays Flask's default because it is also the signature age of
+    every session cookie: at 30 minutes it would expire a student's form token while they write.
+    """
+
+    def get_expiration_time(self, app: Flask, session: SessionMixin) -> dt.datetime | None:
+        if session.permanent:
+            return dt.datetime.now(dt.UTC) + dt.timedelta(minutes=app.config["SESSION_MINUTES"])
+        return None
+
+
+def policy() -> accounts.Policy:
+    """Return the lockout policy from the settings."""
+    config = current_app.config
+    return accounts.Policy(config["LOGIN_MAX_FAILURES"], dt.timedelta(minutes=config["LOGIN_LOCK_MINUTES"]))
+
+
+def landing(handler: Handler) -> str:
+    """Return where an account starts after login."""
+    return url_for("admin.index") if handler.role == "admin" else url_for("casework.index")
+
+
+def begin(handler: Handler) -> None:
+    """Start a staff session in a fresh cookie, so nothing from before the login carries over."""
+    session.clear()
+    stamp = int(auth.clock())
+    session.update(staff=handler.id, epoch=handler.session_epoch, since=stamp, seen=stamp)
+    session.permanent = True
+
+
+def begin_enrolment(handler: Handler) -> None:
+    """Remember, briefly, that this account's password was right and its first code is due."""
+    session.clear()
+    session.update(enrolling=handler.id, since=int(auth.clock()))
+
+
+def enrolling() -> Handler | None:
+    """Return the account whose enrolment is pending in this session, if it is still fresh."""
+    handler_id, since = session.get("enrolling"), session.get("since", 0)
+    if not handler_id or auth.clock() - since > PENDING_MINUTES * 60:
+        return None
+    handler = get_session().get(Handler, handler_id)
+    if handler is None or handler.enrolled or not handler.active or handler.totp_secret is None:
+        return None
+    return handler
+
+
+def current() -> Handler | None:
+    """Return the logged-in account, ending the session if it expired or was revoked."""
+    handler_id = session.get("staff")
+    if not handler_id:
+        return None
+    now, config = auth.clock(), current_app.config
+    idle = now - session.get("seen", 0) > config["SESSION_MINUTES"] * 60
+    too_old = now - session.get("since", 0) > config["SESSION_MAX_HOURS"] * 3600
+    handler = None if idle or too_old else get_session().get(Handler, handler_id)
+    if handler is None or not handler.active or not handler.enrolled or handler.session_epoch != session.get("epoch"):
+        session.clear()
+        return None
+    session["seen"] = int(now)
+    return handler
+
+
+def end() -> None:
+    """Log out: revoke the account's sessions and clear the cookie."""
+    handler = current()
+    if handler is not None:
+        accounts.logout(get_session(), handler)
+    session.clear()
+
+
+def require(role: str) -> Callable[[View], View]:
+    """Guard a view: no session sends the browser to the login page, another role gets a 404."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            handler = current()
+            if handler is None:
+                return redirect(url_for("casework.login"))
+            if handler.role != role:
+                abort(404)
+            g.handler = handler
+            return view(*args, **kwargs)
+
+        return cast(View, guarded)
+
+    return decorator
+
+
+def init_app(app: Flask) -> None:
+    """Use the staff-aware session cookies."""
+    app.session_interface = StaffSessionInterface()
