@@ -1,0 +1,129 @@
+"""Set up and serve an instance: init, run, demo, purge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from hotline import cases, config, create_app, crypto, db, demo, keyring, security
+from hotline.cli.base import (
+    NOT_INITIALISED,
+    HotlineError,
+    app_session,
+    cli,
+    where,
+)
+from hotline.models import Destination
+
+
+@cli.command()
+def init() -> None:
+    """Create or migrate the database."""
+    with app_session(require_db=False) as (app, _session):
+        db.upgrade(app)
+    click.echo(f"database ready: {where(app.config['DATABASE_URL'])}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+def run(host: str, port: int) -> None:
+    """Serve the hotline (behind a reverse proxy with TLS that logs no addresses)."""
+    from werkzeug.serving import run_simple
+
+    app = create_app()
+    if not db.is_initialised(app):
+        raise HotlineError(NOT_INITIALISED)
+    if app.config["DEMO"]:
+        click.echo("warning: demo instance: not for real reports", err=True)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"serving Meldpunt Stages on http://{shown}:{port}/ (Ctrl+C to stop)")
+    try:
+        run_simple(host, port, app, request_handler=security.AnonymousRequestHandler, threaded=True)
+    finally:
+        app.extensions["hotline.engine"].dispose()
+
+
+@cli.command("demo")
+@click.option("--reset", is_flag=True, help="Throw away the demo's database and keys and make new ones.")
+def demo_command(reset: bool) -> None:
+    """Set up a demo instance with destinations, keys and signed key lists."""
+    instance = config.instance_path()
+    keys_dir = Path(os.environ.get("HOTLINE_KEYS_DIR") or config.DEFAULTS["KEYS_DIR"])
+    exists = (instance / config.DEMO_FILE).exists()
+    if exists and not reset:
+        click.echo(f"a demo instance already exists in {instance}: start it with `hotline run`")
+        click.echo("(`hotline demo --reset` throws it away and makes a new one)")
+        return
+    if os.environ.get("HOTLINE_INSTITUTION_KEY"):
+        raise HotlineError("HOTLINE_INSTITUTION_KEY is set: unset it, the demo makes its own institution key")
+    if not exists and (keys_dir / keyring.INSTITUTION_FILE).exists():
+        raise HotlineError(f"{keys_dir} already holds an institution key: set HOTLINE_KEYS_DIR to an empty folder")
+    url = os.environ.get("HOTLINE_DATABASE_URL")
+    if not url and (instance / demo.SQLITE_FILE).exists() and not exists:
+        url = f"sqlite:///{instance / demo.SQLITE_FILE}"
+    if url and demo.existing_cases(url):
+        raise HotlineError(f"the {where(url)} already holds cases: give the demo an empty database")
+    if exists:
+        demo.reset(instance, keys_dir)
+
+    passphrase = crypto.generate_passphrase()
+    institution = demo.make_institution(instance, keys_dir, passphrase)
+    fingerprint = crypto.institution_fingerprint(institution.ed25519.public_key())
+    config.make_demo_secrets(instance, fingerprint)
+    made = demo.DemoKeys(passphrase, institution)
+    with app_session(require_db=False) as (app, session):
+        db.upgrade(app)
+        demo.populate(session, instance, keys_dir, made, None)
+        passwords = demo.add_accounts(session, app.extensions["hotline.keyring"], made)
+        names = {d.slug: d.name for d in session.scalars(select(Destination))}
+
+    click.echo("warning: demo instance: not for real reports", err=True)
+    click.echo(f"Demo instance: {instance}")
+    click.echo(f"Signed key lists and institution public key: {keys_dir.resolve()}")
+    click.echo("Destinations and their handler key files:")
+    for slug, path in made.key_files.items():
+        click.echo(f"  {slug:<20} {names.get(slug, ''):<32} {path}")
+    click.echo(f"Institution key file (signs key lists): {instance / demo.DEMO_KEYS / 'institution.key.json'}")
+    click.echo(f"Institution key fingerprint: {fingerprint}")
+    click.echo(f"Passphrase of every demo key file (shown once, write it down): {passphrase}")
+    click.echo("Staff accounts: log in at /casework/login and set up an authenticator app the first time.")
+    click.echo("Initial passwords (shown once, write them down):")
+    for username, password in passwords.items():
+        role = "admin, sees no cases" if username == demo.ADMIN else f"handler of {username}"
+        click.echo(f"  {username:<20} {password}  ({role})")
+    click.echo("Next steps:")
+    click.echo("  hotline run                  then open http://127.0.0.1:5000 and file a report")
+    click.echo("  hotline cases list")
+    click.echo("  hotline cases export ID -o case.json")
+    click.echo(f"  hotline decrypt case.json --key {instance / demo.DEMO_KEYS / 'hbo-ict.key.json'}")
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+def purge(dry_run: bool) -> None:
+    """Delete closed cases older than HOTLINE_RETENTION_DAYS, with their envelopes and attachments."""
+    with app_session() as (app, session):
+        days, today = app.config["RETENTION_DAYS"], cases.today()
+        if days < 1:
+            raise HotlineError(f"HOTLINE_RETENTION_DAYS must be at least 1, not {days}")
+        found = cases.expired(session, today, days)
+        deleted = set() if dry_run else set(cases.purge(session, today, days))
+    cutoff = today - dt.timedelta(days=days)
+    if not found:
+        click.echo(f"nothing to purge: no case was closed before {cutoff} ({days} days ago)")
+        return
+    verb = "would purge" if dry_run else "purged"
+    shown = [item for item in found if dry_run or item.case_id in deleted]
+    for item in shown:
+        click.echo(f"{verb} case {item.case_id} (closed {item.closed_on}): {item.envelopes} envelope(s)")
+    envelopes = sum(item.envelopes for item in shown)
+    click.echo(f"{verb} {len(shown)} case(s) closed before {cutoff}, {envelopes} envelope(s) in all")
+    if dry_run:
+        click.echo("dry run: nothing was deleted")
