@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base
@@ -48,6 +59,14 @@ class Destination(Base):
 
 class Case(Base):
     __tablename__ = "case"
+    # The inbox filters by status and deadline and sorts by day; these let it read indexes only, without
+    # visiting the rows (bench/inbox.py: a deep page 131 -> 27 ms, the group counts 43 -> 16 ms at 100,000 cases).
+    __table_args__ = (
+        Index("ix_case_status_received_on", "status", "received_on", "id"),
+        Index("ix_case_inbox", "id", "status", "acknowledged_on", "ack_due", "feedback_due", "received_on"),
+        Index("ix_case_ack_due", "ack_due"),
+        Index("ix_case_feedback_due", "feedback_due"),
+    )
 
     id: Mapped[str] = mapped_column(String(11), primary_key=True, default=public_case_id)
     lookup_digest: Mapped[str] = mapped_column(String(64), unique=True)
@@ -62,6 +81,7 @@ class Case(Base):
     ack_due: Mapped[dt.date] = mapped_column(Date)
     feedback_due: Mapped[dt.date] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    acknowledged_on: Mapped[dt.date | None] = mapped_column(Date)  # a handler's personal acknowledgement
 
     routes: Mapped[list[CaseRoute]] = relationship(back_populates="case", cascade="all, delete-orphan")
     envelopes: Mapped[list[EnvelopeRecord]] = relationship(
@@ -71,7 +91,10 @@ class Case(Base):
 
 class CaseRoute(Base):
     __tablename__ = "case_route"
-    __table_args__ = (UniqueConstraint("case_id", "destination_id"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "destination_id"),
+        Index("ix_case_route_destination_id_case_id", "destination_id", "case_id"),  # a destination's inbox
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)

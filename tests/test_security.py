@@ -10,7 +10,13 @@ from conftest import REPORT, file_report
 from flask import Flask
 from flask.testing import FlaskClient
 
-ARGUMENTS = {"language": "en", "filename": "css/hotline.css", "handler_id": "0" * 32}
+ARGUMENTS = {
+    "language": "en",
+    "filename": "css/hotline.css",
+    "handler_id": "0" * 32,
+    "slug": "hbo-ict",
+    "case_id": "ABCDE-FGHJK",
+}
 
 
 def every_request(app: Flask) -> list[tuple[str, str]]:

@@ -1,12 +1,16 @@
-"""What a handler's landing page shows: their destinations and how many cases each has per status."""
+"""What a handler may do with cases: count them per destination, open one, change its status."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from hotline import audit, cases
+from hotline.keyring import INSTITUTION_FILE, Keyring, KeyringError, key_list_path, read_json
 from hotline.models import STATUSES, Case, CaseRoute, Destination, Handler
 
 
@@ -35,3 +39,74 @@ def destination_counts(session: Session, handler: Handler) -> list[DestinationCo
     for destination_id, status, number in rows:
         counts[destination_id][status] = number
     return [DestinationCounts(d, counts[d.id]) for d in destinations]
+
+
+class InvalidTransition(ValueError):
+    """A status change that the case's current status does not allow."""
+
+
+# action -> (statuses it may start from, the status it leads to)
+TRANSITIONS = {
+    "acknowledge": (("received",), "in_progress"),
+    "close": (("received", "in_progress", "forwarded"), "closed"),
+}
+
+
+def handler_case(session: Session, handler: Handler, case_id: str) -> Case:
+    """Return a case routed to one of the handler's destinations; any other id is not found."""
+    mine = [d.id for d in handler.destinations]
+    routed = select(CaseRoute.id).where(CaseRoute.case_id == Case.id, CaseRoute.destination_id.in_(mine))
+    case = session.scalar(select(Case).where(Case.id == case_id.strip().upper(), exists(routed)))
+    if case is None:
+        raise cases.CaseNotFound("no such case among the handler's destinations")
+    return case
+
+
+def open_case(session: Session, handler: Handler, case: Case) -> None:
+    """Record that the handler opened the case page."""
+    audit.record(session, handler.id, "opened", case.id)
+    session.commit()
+
+
+def change_status(session: Session, handler: Handler, case: Case, action: str, today: dt.date) -> str:
+    """Acknowledge or close a case, audited; return the new status or raise InvalidTransition."""
+    if action not in TRANSITIONS:
+        raise InvalidTransition(f"unknown action {action}")
+    allowed, status = TRANSITIONS[action]
+    if case.status not in allowed:
+        raise InvalidTransition(f"a case that is {case.status} cannot take {action}")
+    case.status = status
+    if action == "acknowledge":
+        case.acknowledged_on = today
+    else:
+        case.closed_on = today
+    audit.record(session, handler.id, "status_changed", case.id, status)
+    session.commit()
+    return status
+
+
+def signed_key_lists(session: Session, ring: Keyring, case: Case) -> dict[str, dict[str, Any]]:
+    """Return the signed key list documents of the case's destinations and the recovery key, each verified."""
+    found: dict[str, dict[str, Any]] = {}
+    for destination in [route.destination for route in case.routes] + cases.recovery_destinations(session):
+        ring.for_destination(session, destination)  # raises KeyringError when it does not verify
+        found[destination.slug] = read_json(key_list_path(ring.keys_dir, destination.slug))
+    return found
+
+
+def envelopes_document(session: Session, ring: Keyring, case: Case) -> dict[str, Any]:
+    """Return what the browser needs to read a case: the sealed bundle of `hotline cases export`."""
+    lists = signed_key_lists(session, ring, case)
+    return cases.export_bundle(case, lists, read_json(ring.keys_dir / INSTITUTION_FILE))
+
+
+def signer_names(session: Session, ring: Keyring, case: Case) -> dict[str, str]:
+    """Return kid -> handler name from the verified key lists of the case's destinations that verify."""
+    names: dict[str, str] = {}
+    for route in case.routes:
+        try:
+            key_list = ring.for_destination(session, route.destination)
+        except KeyringError:
+            continue  # the page then shows the bare key id; the browser verifies for itself
+        names |= {key.kid: key.name for key in key_list.keys}
+    return names

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from hotline import accounts, auth, staff
+from hotline import accounts, auth, cases, staff
+from hotline.casework import inbox as inbox_query
 from hotline.casework import service
 from hotline.db import get_session
 from hotline.i18n import gettext as _
-from hotline.models import Handler
+from hotline.keyring import Keyring, KeyringError
+from hotline.models import Case, Handler
+from hotline.taxonomy import PHASES, SECTORS
 
 bp = Blueprint("casework", __name__, url_prefix="/casework")
 
@@ -27,14 +30,49 @@ def render_login(error: str | None = None, username: str = "", code: int = 200) 
 
 @bp.context_processor
 def inject_statuses() -> dict[str, Any]:
-    """Give the pages the status labels."""
+    """Give the pages the status, group, category, sector and phase labels."""
     statuses = {
         "received": _("Ontvangen"),
         "in_progress": _("In behandeling"),
         "forwarded": _("Doorgestuurd"),
         "closed": _("Afgesloten"),
     }
-    return {"statuses": statuses, "staff": g.get("handler")}
+    groups = {
+        "new": _("Nieuw"),
+        "overdue": _("Te laat"),
+        "in_progress": _("In behandeling"),
+        "closed": _("Afgesloten"),
+    }
+    return {
+        "statuses": statuses,
+        "groups": groups,
+        "staff": g.get("handler"),
+        "routing": routing(),
+        "sectors": SECTORS,
+        "phases": PHASES,
+    }
+
+
+def routing() -> Any:
+    return current_app.extensions["hotline.routing"]
+
+
+def keyring() -> Keyring:
+    return current_app.extensions["hotline.keyring"]  # type: ignore[no-any-return]
+
+
+def bad_request(advice: str) -> tuple[str, int]:
+    """Render the generic 400 page with what exactly was wrong."""
+    title = _("Dit verzoek klopt niet")
+    return render_template("errors/error.html", code=400, title=title, advice=advice), 400
+
+
+def own_case(case_id: str) -> Case:
+    """Return a case of the handler's destinations, or answer 404 like any unknown page."""
+    try:
+        return service.handler_case(get_session(), g.handler, case_id)
+    except cases.CaseNotFound:
+        abort(404)
 
 
 @bp.get("/login")
@@ -105,3 +143,65 @@ def index() -> str:
     """List the handler's destinations with their number of cases per status."""
     rows = service.destination_counts(get_session(), g.handler)
     return render_template("casework/index.html", rows=rows)
+
+
+def query_errors() -> dict[str, str]:
+    """Return, per inbox query parameter, what a bad value should have been."""
+    return {
+        "group": _("Kies een groep: new, overdue, in_progress of closed."),
+        "sort": _("Sorteer op received, ack_due of feedback_due."),
+        "dir": _("Kies de volgorde asc of desc."),
+        "page": _("Kies een paginanummer van 1 tot en met %(max)s.", max=inbox_query.MAX_PAGE),
+    }
+
+
+@bp.get("/inbox/<slug>")
+@staff.require("handler")
+def inbox(slug: str) -> str | tuple[str, int]:
+    """List one group of a destination's cases, sorted and paged, with the counts of every group."""
+    destination = inbox_query.destination_of(g.handler, slug)
+    if destination is None:
+        abort(404)
+    try:
+        query = inbox_query.parse(request.args)
+    except inbox_query.BadQuery as bad:
+        return bad_request(query_errors()[bad.field])
+    page = inbox_query.page(get_session(), destination, query, cases.today())
+    return render_template("casework/inbox.html", destination=destination, page=page)
+
+
+@bp.get("/case/<case_id>")
+@staff.require("handler")
+def case(case_id: str) -> str:
+    """Show a case's metadata, routes, deadlines and envelope list; reading happens with the handler's key."""
+    found = own_case(case_id)
+    signers = service.signer_names(get_session(), keyring(), found)
+    service.open_case(get_session(), g.handler, found)
+    late = inbox_query.overdue(found, cases.today())
+    return render_template("casework/case.html", case=found, late=late, signers=signers)
+
+
+@bp.get("/case/<case_id>/envelopes")
+@staff.require("handler")
+def envelopes(case_id: str) -> Response | tuple[Response, int]:
+    """Return the case's sealed envelopes, public keys and signed key lists for the browser to open."""
+    found = own_case(case_id)
+    try:
+        document = service.envelopes_document(get_session(), keyring(), found)
+    except KeyringError:
+        get_session().rollback()
+        return jsonify(error="a key list of this case does not verify; ask the institution to sign it again"), 503
+    return jsonify(document)
+
+
+@bp.post("/case/<case_id>/status")
+@staff.require("handler")
+def status(case_id: str) -> Response | tuple[str, int]:
+    """Acknowledge or close a case (metadata only); a change its status does not allow is refused."""
+    found = own_case(case_id)
+    try:
+        service.change_status(get_session(), g.handler, found, request.form.get("action", ""), cases.today())
+    except service.InvalidTransition:
+        get_session().rollback()
+        return bad_request(_("Deze statuswijziging kan niet bij de huidige status van de melding."))
+    return redirect(url_for("casework.case", case_id=found.id))

@@ -124,8 +124,14 @@ def conversation(session: Session, keyring: Keyring, case: Case, keys: tokens.Ca
     return entries
 
 
+class CaseClosed(Exception):
+    """A closed case takes no new messages."""
+
+
 def add_message(session: Session, keyring: Keyring, case: Case, keys: tokens.CaseKeys, text: str) -> None:
     """Seal a follow-up to the case's destinations, the recovery key and the reporter's own reply key."""
+    if case.status == "closed" or case.closed_on is not None:
+        raise CaseClosed(case.id)
     envelope = crypto.seal(
         json.dumps({"text": text}).encode("utf-8"),
         kind="message",

@@ -244,6 +244,10 @@ def message() -> tuple[str, int]:
         service.add_message(session, keyring(), case, keys, text)
     except (tokens.TokenError, cases.CaseNotFound):
         return render_status(token)
+    except service.CaseClosed:
+        return render_status(
+            token, message=text, code=409, error=_("Deze melding is afgesloten: je kunt geen bericht meer toevoegen.")
+        )
     except KeyringError:
         session.rollback()
         return render_status(

@@ -1,0 +1,183 @@
+"""Time the inbox at 100,000 cases: first page, a deep page, each sort order and the group counts.
+
+Run: python bench/inbox.py [--without-indexes] [--cases N]
+Fills a fresh SQLite database in a temporary folder and, when HOTLINE_BENCH_DATABASE_URL is set,
+a PostgreSQL database too: that must be a throwaway database, its public schema is dropped.
+Metadata only: random bytes stand in for keys and digests, and there are no envelopes.
+--without-indexes drops the inbox indexes of migration 0003, to see what they are worth.
+Figures only; no assertions, the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import insert, select, text
+from sqlalchemy.orm import Session
+
+from hotline import cases, create_app, db, demo
+from hotline.casework import inbox
+from hotline.models import Case, CaseRoute, Destination, public_case_id
+
+TODAY = dt.date(2026, 6, 1)
+BATCH = 5000
+INBOX_INDEXES = [
+    ("case_route", "ix_case_route_destination_id_case_id"),
+    ("case", "ix_case_status_received_on"),
+    ("case", "ix_case_inbox"),
+    ("case", "ix_case_ack_due"),
+    ("case", "ix_case_feedback_due"),
+]
+EXTRA_ROUTES = [("diversiteit", 0.3), ("arbeidsinspectie", 0.15), ("vertrouwenspersoon", 0.1)]
+
+
+def timed(label: str, action: Callable[[], object], runs: int = 15) -> None:
+    """Run an action several times and print the median and spread in milliseconds."""
+    action()  # warm the caches once
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    print(
+        f"  {label:<50} median {statistics.median(samples):7.1f} ms   min {min(samples):7.1f}   max {max(samples):7.1f}"
+    )
+
+
+def status_of(age: int, rng: random.Random) -> tuple[str, bool]:
+    """Return a plausible status for a case this many days old, and whether a handler acknowledged it."""
+    roll = rng.random()
+    if age < 7:
+        return ("received", False) if roll < 0.7 else ("in_progress", True)
+    if age < 120:
+        choices = [(0.15, "received", False), (0.75, "in_progress", True), (0.85, "forwarded", True)]
+    else:
+        choices = [(0.03, "received", False), (0.12, "in_progress", True), (0.15, "forwarded", True)]
+    return next(((status, acked) for limit, status, acked in choices if roll < limit), ("closed", True))
+
+
+def fill(session: Session, number: int) -> None:
+    """Insert cases with routes in bulk, over two years before TODAY."""
+    rng = random.Random(4)  # noqa: S311  (figures, not secrets: the same data every run)
+    ids = {d.slug: d.id for d in session.scalars(select(Destination))}
+    programmes = [slug for slug, _name, _en, kind in demo.DESTINATIONS if kind == "programme"]
+    for start in range(0, number, BATCH):
+        case_rows: list[dict[str, Any]] = []
+        route_rows: list[dict[str, Any]] = []
+        for _ in range(min(BATCH, number - start)):
+            age = int(rng.random() ** 1.5 * 730)  # more recent cases than old ones
+            received = TODAY - dt.timedelta(days=age)
+            status, acked = status_of(age, rng)
+            case_id = public_case_id()
+            case_rows.append(
+                {
+                    "id": case_id,
+                    "lookup_digest": secrets.token_hex(32),
+                    "reply_public_key": secrets.token_bytes(32),
+                    "reporter_signing_key": secrets.token_bytes(32),
+                    "category": rng.choice(["discrimination.origin", "misuse.tasks", "labour.underpayment"]),
+                    "programme": rng.choice(programmes),
+                    "sector": rng.choice([None, "ict", "healthcare"]),
+                    "phase": rng.choice([None, "search", "during"]),
+                    "status": status,
+                    "received_on": received,
+                    "ack_due": received + dt.timedelta(days=7),
+                    "feedback_due": cases.add_months(received, 3),
+                    "acknowledged_on": received + dt.timedelta(days=rng.randint(0, 9)) if acked else None,
+                    "closed_on": min(TODAY, received + dt.timedelta(days=rng.randint(20, 200)))
+                    if status == "closed"
+                    else None,
+                }
+            )
+            targets = [case_rows[-1]["programme"]] + [slug for slug, share in EXTRA_ROUTES if rng.random() < share]
+            route_rows += [
+                {"id": secrets.token_hex(16), "case_id": case_id, "destination_id": ids[slug], "reason": "bench"}
+                for slug in targets
+            ]
+        session.execute(insert(Case), case_rows)
+        session.execute(insert(CaseRoute), route_rows)
+    session.commit()
+    engine = session.get_bind()
+    if engine.dialect.name == "postgresql":
+        # What autovacuum would have done by now: statistics, and the visibility map for index-only scans.
+        with engine.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    else:
+        session.execute(text("ANALYZE"))
+        session.commit()
+
+
+def measure(session: Session) -> None:
+    """Time the inbox queries of the busiest programme."""
+    destination = session.scalars(select(Destination).where(Destination.slug == "hbo-ict")).one()
+    counts = inbox.counts(session, destination, TODAY)
+    print(f"  hbo-ict: {sum(counts.values())} cases, {counts}")
+    timed("group counts", partial(inbox.counts, session, destination, TODAY))
+    for group in inbox.GROUPS:
+        timed(
+            f"first page of {group} (counts included)",
+            partial(inbox.page, session, destination, inbox.Query(group), TODAY),
+        )
+    deep = min(inbox.MAX_PAGE, max(1, counts["closed"] // inbox.PER_PAGE))
+    query = inbox.Query("closed", page=deep)
+    timed(f"closed, page {deep} (the deepest)", partial(inbox.page, session, destination, query, TODAY))
+    for sort in inbox.SORTS:
+        for direction in inbox.DIRECTIONS:
+            query = inbox.Query("closed", sort, direction)
+            timed(f"closed sorted by {sort} {direction}", partial(inbox.page, session, destination, query, TODAY))
+
+
+def run(app: Flask, label: str, number: int, without_indexes: bool) -> None:
+    """Migrate, fill and measure one database."""
+    db.upgrade(app)
+    with app.app_context():
+        session = db.get_session()
+        for slug, name, name_en, kind in demo.DESTINATIONS:
+            demo.add_destination(session, slug, name, kind, name_en)
+        if without_indexes:
+            for _table, index in INBOX_INDEXES:
+                session.execute(text(f"DROP INDEX {index}"))
+            session.commit()
+        start = time.perf_counter()
+        fill(session, number)
+        print(f"{label}: {number} cases inserted in {time.perf_counter() - start:.1f} s")
+        measure(session)
+    app.extensions["hotline.engine"].dispose()
+
+
+def make_app(url: str, folder: Path) -> Flask:
+    os.environ.setdefault("HOTLINE_INSTANCE", str(folder / "instance"))
+    return create_app({"TESTING": True, "DATABASE_URL": url, "RATELIMIT_ENABLED": False})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--without-indexes", action="store_true")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        run(make_app(url, Path(folder)), "SQLite", options.cases, options.without_indexes)
+        postgresql = os.environ.get("HOTLINE_BENCH_DATABASE_URL")
+        if postgresql:
+            engine = db.make_engine(postgresql)
+            with engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            engine.dispose()
+            run(make_app(postgresql, Path(folder)), "PostgreSQL", options.cases, options.without_indexes)
+
+
+if __name__ == "__main__":
+    main()
