@@ -1,6 +1,20 @@
-"""The coarse sector and internship phase a student may give: they feed the anonymous statistics."""
+"""Labels shared by the student and staff pages: case statuses, and the coarse sector and
+internship phase a student may give (those two feed the anonymous statistics)."""
 
 from __future__ import annotations
+
+from hotline.i18n import gettext as _
+
+
+def status_labels() -> dict[str, str]:
+    """Return the case statuses in the current language."""
+    return {
+        "received": _("Ontvangen"),
+        "in_progress": _("In behandeling"),
+        "forwarded": _("Doorgestuurd"),
+        "closed": _("Afgesloten"),
+    }
+
 
 SECTORS = {
     "healthcare": {"nl": "Zorg en welzijn", "en": "Healthcare and welfare"},

@@ -405,3 +405,12 @@ def test_the_envelopes_json_refuses_a_key_list_that_does_not_verify(
     response = client.get(f"/casework/case/{other_case}/envelopes")
     assert response.status_code == 503 and "does not verify" in response.get_json()["error"]
     assert client.get(f"/casework/case/{other_case}").status_code == 200  # the metadata stays readable
+
+
+def test_inbox_names_the_programme_in_the_chosen_language(
+    client: FlaskClient, clock: Clock, other_case: str, handler_b: Account
+) -> None:
+    log_in(client, clock, handler_b)
+    client.get("/lang/en?next=/")
+    body = client.get("/casework/inbox/verpleegkunde").get_data(as_text=True)
+    assert "<td>Nursing</td>" in body

@@ -13,9 +13,10 @@ from hotline.casework import inbox as inbox_query
 from hotline.casework import service
 from hotline.db import get_session
 from hotline.i18n import gettext as _
+from hotline.i18n import label
 from hotline.keyring import Keyring, KeyringError
 from hotline.models import Case, Handler
-from hotline.taxonomy import PHASES, SECTORS
+from hotline.taxonomy import PHASES, SECTORS, status_labels
 
 bp = Blueprint("casework", __name__, url_prefix="/casework")
 
@@ -31,12 +32,6 @@ def render_login(error: str | None = None, username: str = "", code: int = 200) 
 @bp.context_processor
 def inject_statuses() -> dict[str, Any]:
     """Give the pages the status, group, category, sector and phase labels."""
-    statuses = {
-        "received": _("Ontvangen"),
-        "in_progress": _("In behandeling"),
-        "forwarded": _("Doorgestuurd"),
-        "closed": _("Afgesloten"),
-    }
     groups = {
         "new": _("Nieuw"),
         "overdue": _("Te laat"),
@@ -44,13 +39,19 @@ def inject_statuses() -> dict[str, Any]:
         "closed": _("Afgesloten"),
     }
     return {
-        "statuses": statuses,
+        "statuses": status_labels(),
         "groups": groups,
+        "programme_names": programme_names,
         "staff": g.get("handler"),
         "routing": routing(),
         "sectors": SECTORS,
         "phases": PHASES,
     }
+
+
+def programme_names() -> dict[str, str]:
+    """Return the programmes' names in the current language, by slug."""
+    return {p.slug: label(p.labels) for p in cases.programmes(get_session())}
 
 
 def routing() -> Any:

@@ -16,6 +16,7 @@ from hotline.keyring import Keyring, KeyringError
 from hotline.models import RECOVERY_KIND
 from hotline.reports import forms, service
 from hotline.routing import NoDestination, Routing, Target
+from hotline.taxonomy import status_labels
 
 bp = Blueprint("reports", __name__)
 LOCAL_PATH = re.compile(r"/(?:[A-Za-z0-9_.~-]+(?:/[A-Za-z0-9_.~-]+)*/?)?")  # no scheme, host, backslash or //
@@ -115,13 +116,7 @@ def parse_step1() -> tuple[forms.Routed, list[Target]]:
 @bp.context_processor
 def inject_labels() -> dict[str, Any]:
     """Give every page of the blueprint the category and status labels."""
-    statuses = {
-        "received": _("Ontvangen"),
-        "in_progress": _("In behandeling"),
-        "forwarded": _("Doorgestuurd"),
-        "closed": _("Afgesloten"),
-    }
-    return {"routing": routing(), "statuses": statuses}
+    return {"routing": routing(), "statuses": status_labels()}
 
 
 @bp.get("/")
