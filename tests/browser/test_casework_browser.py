@@ -1,0 +1,141 @@
+"""A handler reads a case in their own browser: the key file is unlocked there and never sent."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_helpers import CANARY
+from conftest import PASSPHRASE, Account, Clock, file_report, log_in, make_account
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hotline import auth, cases, crypto, models
+
+FOLLOW_UP = "CANARY-aanvulling-van-de-melder"
+REPLY = "CANARY-antwoord-van-de-opleiding"
+ATTACHMENT = b"CANARY-bijlage\x00\x01\x02 met bytes\n"
+UNVERIFIED = "kon niet worden geopend of geverifieerd"
+
+
+@pytest.fixture
+def coordinator(app: Flask, client: FlaskClient, clock: Clock, material: Any) -> Account:
+    """A handler of HBO-ICT with that destination's key, enrolled in TOTP through the test client."""
+    account = make_account(app, "coordinator", destinations=("hbo-ict",), kid=material.handlers["hbo-ict"].kid)
+    log_in(client, clock, account)
+    return account
+
+
+@pytest.fixture
+def case_id(app: Flask, client: FlaskClient, material: Any) -> str:
+    """File a report with an attachment, a follow-up by the reporter and a reply by the programme."""
+    attachment = (io.BytesIO(ATTACHMENT), "bewijs.txt", "text/plain")
+    token = file_report(client, description=CANARY, attachments=attachment)
+    assert client.post("/status/message", data={"token": token, "message": FOLLOW_UP}).status_code == 200
+    session = app.extensions["hotline.sessionmaker"]()
+    case = session.scalars(select(models.Case)).one()
+    cases.add_reply(session, app.extensions["hotline.keyring"], case, material.handlers["hbo-ict"], REPLY)
+    found = case.id
+    session.close()
+    return found
+
+
+def log_in_and_unlock(
+    watched: Any, base: str, clock: Clock, account: Account, case_id: str, key_file: Path, passphrase: str = PASSPHRASE
+) -> Any:
+    """Log in through the real form, open the case page, choose the key file and type its passphrase."""
+    page = watched.page
+    assert account.secret
+    clock.advance(auth.TOTP_STEP_SECONDS)  # the enrolment used this step's code
+    page.goto(f"{base}/casework/login")
+    page.fill("#username", account.username)
+    page.fill("#password", account.password)
+    page.fill("#code", auth.totp(account.secret))
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/casework/**")
+    page.goto(f"{base}/casework/case/{case_id}")
+    page.wait_for_selector("[data-reader]:not([hidden])")
+    page.set_input_files("#key-file", str(key_file))
+    page.fill("#unlock-phrase", passphrase)
+    page.click("[data-key-form] button[type=submit]")
+    page.wait_for_selector("[data-reader-notice]:not([hidden]), [data-reader-error]:not([hidden])")
+    return page
+
+
+def write_key_file(tmp_path: Path, key: crypto.PrivateKey) -> tuple[Path, dict[str, Any]]:
+    document = crypto.export_private_key(key, PASSPHRASE)
+    path = tmp_path / "sleutel.json"
+    path.write_text(json.dumps(document), "utf-8")
+    return path, document
+
+
+def test_handler_reads_the_case_with_a_key_that_never_leaves_the_browser(
+    live_server: str, js_page: Any, material: Any, clock: Clock, coordinator: Account, case_id: str, tmp_path: Path
+) -> None:
+    key = material.handlers["hbo-ict"]
+    key_file, document = write_key_file(tmp_path, key)
+    page = log_in_and_unlock(js_page, live_server, clock, coordinator, case_id, key_file)
+    assert page.locator("[data-reader-error]").is_hidden()
+    assert page.locator("[data-description]").text_content() == CANARY
+    assert page.locator("[data-messages] [data-text]").all_text_contents() == [FOLLOW_UP, REPLY]
+    assert page.locator("[data-opened] [data-signature]").all_text_contents() == ["Handtekening geverifieerd"] * 4
+    assert page.locator("#unlock-phrase").input_value() == ""
+    with page.expect_download() as download:
+        page.click("[data-attachments] a[download]")
+    assert download.value.suggested_filename == "bewijs.txt"
+    assert Path(download.value.path()).read_bytes() == ATTACHMENT
+    sent = js_page.sent()
+    raw = [crypto.raw_private(key.x25519), crypto.raw_private(key.ed25519)]
+    secrets = [PASSPHRASE, document["ciphertext"], *(crypto.b64e(r) for r in raw), *(r.hex() for r in raw)]
+    assert not [secret for secret in secrets if secret.encode() in sent]
+    assert CANARY.encode() not in sent and FOLLOW_UP.encode() not in sent
+
+
+def test_a_key_of_another_destination_opens_nothing(
+    live_server: str, js_page: Any, material: Any, clock: Clock, coordinator: Account, case_id: str, tmp_path: Path
+) -> None:
+    key_file, _document = write_key_file(tmp_path, material.handlers["arbeidsinspectie"])
+    page = log_in_and_unlock(js_page, live_server, clock, coordinator, case_id, key_file)
+    assert "Deze sleutel kan deze melding niet openen" in page.locator("[data-reader-error]").text_content()
+    assert page.locator("[data-opened]").inner_html() == ""
+    assert page.locator("[data-reader-notice]").is_hidden()
+
+
+def test_a_wrong_passphrase_opens_nothing_and_is_not_kept(
+    live_server: str, js_page: Any, material: Any, clock: Clock, coordinator: Account, case_id: str, tmp_path: Path
+) -> None:
+    key_file, _document = write_key_file(tmp_path, material.handlers["hbo-ict"])
+    page = log_in_and_unlock(js_page, live_server, clock, coordinator, case_id, key_file, "verkeerde woorden")
+    assert "ontgrendelt dit sleutelbestand niet" in page.locator("[data-reader-error]").text_content()
+    assert page.locator("[data-opened]").inner_html() == ""
+    assert page.locator("#unlock-phrase").input_value() == ""
+    assert b"verkeerde woorden" not in js_page.sent()
+
+
+def test_a_tampered_report_is_never_shown(
+    app: Flask,
+    live_server: str,
+    js_page: Any,
+    material: Any,
+    clock: Clock,
+    coordinator: Account,
+    case_id: str,
+    tmp_path: Path,
+) -> None:
+    session = app.extensions["hotline.sessionmaker"]()
+    record = session.scalars(select(models.EnvelopeRecord).where(models.EnvelopeRecord.kind == "report")).one()
+    flipped = bytearray(record.ciphertext)
+    flipped[len(flipped) // 2] ^= 0x01
+    record.ciphertext = bytes(flipped)
+    session.commit()
+    session.close()
+    key_file, _document = write_key_file(tmp_path, material.handlers["hbo-ict"])
+    page = log_in_and_unlock(js_page, live_server, clock, coordinator, case_id, key_file)
+    assert UNVERIFIED in page.locator("[data-report-entries]").text_content()
+    assert page.locator("[data-description]").count() == 0
+    assert CANARY not in page.content()
+    assert page.locator("[data-messages] [data-text]").all_text_contents() == [FOLLOW_UP, REPLY]
