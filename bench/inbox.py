@@ -15,10 +15,8 @@ import datetime as dt
 import os
 import random
 import secrets
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,10 +24,13 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
+from timing import timed as measure
 
 from hotline import cases, create_app, db, demo
 from hotline.casework import inbox
 from hotline.models import Case, CaseRoute, Destination, public_case_id
+
+timed = partial(measure, warm=True)
 
 TODAY = dt.date(2026, 6, 1)
 BATCH = 5000
@@ -41,19 +42,6 @@ INBOX_INDEXES = [
     ("case", "ix_case_feedback_due"),
 ]
 EXTRA_ROUTES = [("diversiteit", 0.3), ("arbeidsinspectie", 0.15), ("vertrouwenspersoon", 0.1)]
-
-
-def timed(label: str, action: Callable[[], object], runs: int = 15) -> None:
-    """Run an action several times and print the median and spread in milliseconds."""
-    action()  # warm the caches once
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - start) * 1000)
-    print(
-        f"  {label:<50} median {statistics.median(samples):7.1f} ms   min {min(samples):7.1f}   max {max(samples):7.1f}"
-    )
 
 
 def status_of(age: int, rng: random.Random) -> tuple[str, bool]:

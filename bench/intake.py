@@ -8,26 +8,14 @@ from __future__ import annotations
 import io
 import os
 import secrets
-import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+from timing import timed
+
 from hotline import create_app, crypto, db, demo, tokens
 from hotline.keyring import INSTITUTION_FILE, institution_document, key_list_path, write_json
-
-
-def timed(label: str, action: Callable[[], object], runs: int) -> None:
-    """Run an action several times and print the median and spread in milliseconds."""
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - start) * 1000)
-    print(
-        f"{label:<52} median {statistics.median(samples):8.1f} ms   min {min(samples):8.1f}   max {max(samples):8.1f}"
-    )
 
 
 def instance(folder: Path) -> object:
