@@ -631,3 +631,19 @@ def test_the_api_stores_no_address(app: Flask, client: FlaskClient, browser: Bro
     assert data and CANARY_ADDRESS.encode() not in data
     assert CANARY_ADDRESS.encode("utf-16-le") not in data
     assert browser.token.encode() not in data and os.fsencode(browser.token.replace("-", "")) not in data
+
+
+def test_no_api_route_gives_case_data_or_key_material_without_the_lookup_key(
+    app: Flask, client: FlaskClient, filed: Browser, session: Any
+) -> None:
+    case = session.scalars(select(models.Case)).one()
+    api_rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/api/")]
+    assert len(api_rules) >= 6
+    for rule in api_rules:
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            for body in ({}, {"lookup_key": crypto.b64e(bytes(32))}, {"lookup_key": "not-base64!"}):
+                response = client.open(rule.rule, method=method, json=body if method == "POST" else None)
+                text = response.get_data(as_text=True)
+                assert case.id not in text and case.lookup_digest not in text, rule.rule
+                for marker in ('"kdf"', "passphrase", "meldpunt-private-key", '"ciphertext"'):
+                    assert marker not in text, (rule.rule, marker)
