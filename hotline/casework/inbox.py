@@ -46,14 +46,14 @@ class Query:
 class Page:
     """One page of a group, with the counts of every group."""
 
-    query: Query
+    asked: Query  # the validated group, sort, direction and page
     counts: dict[str, int]
     cases: list[Case]
     overdue: set[str]
 
     @property
     def pages(self) -> int:
-        return min(MAX_PAGE, max(1, -(-self.counts[self.query.group] // PER_PAGE)))
+        return min(MAX_PAGE, max(1, -(-self.counts[self.asked.group] // PER_PAGE)))
 
 
 def parse(args: Mapping[str, str]) -> Query:
