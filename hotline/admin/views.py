@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hotline import accounts, audit, staff
 from hotline.db import get_session
+from hotline.extensions import keyring
 from hotline.i18n import gettext as _
-from hotline.keyring import Keyring
 from hotline.models import RECOVERY_KIND, ROLES, Destination, Handler
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -109,7 +109,7 @@ def create_handler() -> tuple[str, int]:
         "kid": form.get("kid", "").strip()[:64],
     }
     session = get_session()
-    ring: Keyring = current_app.extensions["hotline.keyring"]
+    ring = keyring()
     try:
         handler, password = accounts.create_handler(
             session,

@@ -11,8 +11,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, UnsupportedMedi
 from hotline import cases
 from hotline.api import checks, service
 from hotline.db import get_session
-from hotline.keyring import INSTITUTION_FILE, Keyring, KeyringError, read_json
-from hotline.routing import Routing
+from hotline.extensions import keyring, routing
+from hotline.keyring import INSTITUTION_FILE, KeyringError, read_json
 
 PREFIX = "/api/v1"
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
@@ -26,14 +26,6 @@ REASONS = {
     429: "too many requests; wait a while and try again",
     500: "something went wrong on the server; try again later",
 }
-
-
-def keyring() -> Keyring:
-    return current_app.extensions["hotline.keyring"]  # type: ignore[no-any-return]
-
-
-def routing() -> Routing:
-    return current_app.extensions["hotline.routing"]  # type: ignore[no-any-return]
 
 
 def settings() -> service.Settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -12,9 +12,10 @@ from hotline import accounts, auth, cases, staff
 from hotline.casework import inbox as inbox_query
 from hotline.casework import service
 from hotline.db import get_session
+from hotline.extensions import keyring, routing
 from hotline.i18n import gettext as _
 from hotline.i18n import label
-from hotline.keyring import Keyring, KeyringError
+from hotline.keyring import KeyringError
 from hotline.models import Case, Handler
 from hotline.taxonomy import PHASES, SECTORS, status_labels
 
@@ -52,14 +53,6 @@ def inject_statuses() -> dict[str, Any]:
 def programme_names() -> dict[str, str]:
     """Return the programmes' names in the current language, by slug."""
     return {p.slug: label(p.labels) for p in cases.programmes(get_session())}
-
-
-def routing() -> Any:
-    return current_app.extensions["hotline.routing"]
-
-
-def keyring() -> Keyring:
-    return current_app.extensions["hotline.keyring"]  # type: ignore[no-any-return]
 
 
 def bad_request(advice: str) -> tuple[str, int]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hotline import bundle, cases, crypto, keyring
+from hotline import bundle, cases, crypto, extensions, keyring
 from hotline.cli.base import (
     IN_FILE,
     OUT_DIR,
@@ -53,7 +53,7 @@ def cases_export(case_id: str, output: Path, force: bool) -> None:
         raise HotlineError(f"{output} already exists: not overwritten (use --force)")
     with app_session() as (app, session):
         case = cases.get_case(session, case_id)
-        ring: keyring.Keyring = app.extensions["hotline.keyring"]
+        ring = extensions.keyring(app)
         institution, key_lists = ring.institution_key(), {}
         for target in [route.destination for route in case.routes] + cases.recovery_destinations(session):
             slug = target.slug
@@ -80,7 +80,7 @@ def cases_reply(case_id: str, key_file: Path, message: str, passphrase_file: Pat
         case = cases.get_case(session, case_id)
         handler = unlock(key_file, passphrase_file)
         try:
-            cases.add_reply(session, app.extensions["hotline.keyring"], case, handler, message.strip())
+            cases.add_reply(session, extensions.keyring(app), case, handler, message.strip())
         except crypto.UnknownRecipient as exc:
             kid = handler.kid[:16]
             raise HotlineError(

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from hotline import cases, config, create_app, crypto, db, demo, keyring, security
+from hotline import cases, config, create_app, crypto, db, demo, extensions, keyring, security
 from hotline.cli.base import (
     NOT_INITIALISED,
     HotlineError,
@@ -81,7 +81,7 @@ def demo_command(reset: bool) -> None:
     with app_session(require_db=False) as (app, session):
         db.upgrade(app)
         demo.populate(session, instance, keys_dir, made, None)
-        passwords = demo.add_accounts(session, app.extensions["hotline.keyring"], made)
+        passwords = demo.add_accounts(session, extensions.keyring(app), made)
         names = {d.slug: d.name for d in session.scalars(select(Destination))}
 
     click.echo("warning: demo instance: not for real reports", err=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from hotline import cases, crypto, demo, keyring
+from hotline import cases, crypto, demo, extensions, keyring
 from hotline.cli.base import (
     IN_FILE,
     OUT_DIR,
@@ -67,7 +67,7 @@ def keys_list() -> None:
     failures = 0
     with app_session() as (app, session):
         click.echo(f"institution key: {app.config['INSTITUTION_KEY']}")
-        ring: keyring.Keyring = app.extensions["hotline.keyring"]
+        ring = extensions.keyring(app)
         for destination in session.scalars(select(Destination).order_by(Destination.slug)):
             try:
                 key_list = ring.verified(destination.slug, destination.key_list_version)
@@ -104,7 +104,7 @@ def keys_sign(
         institution = unlock(institution_file, passphrase_file)
         if crypto.institution_fingerprint(institution.ed25519.public_key()) != app.config["INSTITUTION_KEY"].lower():
             raise HotlineError(f"{institution_file} is not this instance's institution key (HOTLINE_INSTITUTION_KEY)")
-        ring: keyring.Keyring = app.extensions["hotline.keyring"]
+        ring = extensions.keyring(app)
         ring.institution_key()  # the published public key must match too, or nobody could verify the list
         path, old = keyring.key_list_path(ring.keys_dir, destination), crypto.KeyList(destination, 0, ())
         if path.exists():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hotline import accounts, audit
+from hotline import accounts, audit, extensions
 from hotline.cli.base import (
     HotlineError,
     app_session,
@@ -29,7 +29,7 @@ def handler_add(username: str, name: str, role: str, destinations: tuple[str, ..
         try:
             handler, password = accounts.create_handler(
                 session,
-                app.extensions["hotline.keyring"],
+                extensions.keyring(app),
                 username=username,
                 display_name=name,
                 role=role,

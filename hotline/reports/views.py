@@ -11,23 +11,16 @@ from werkzeug.wrappers import Response
 
 from hotline import cases, i18n, tokens
 from hotline.db import get_session
+from hotline.extensions import keyring, routing
 from hotline.i18n import gettext as _
-from hotline.keyring import Keyring, KeyringError
+from hotline.keyring import KeyringError
 from hotline.models import RECOVERY_KIND
 from hotline.reports import forms, service
-from hotline.routing import NoDestination, Routing, Target
+from hotline.routing import NoDestination, Target
 from hotline.taxonomy import status_labels
 
 bp = Blueprint("reports", __name__)
 LOCAL_PATH = re.compile(r"/(?:[A-Za-z0-9_.~-]+(?:/[A-Za-z0-9_.~-]+)*/?)?")  # no scheme, host, backslash or //
-
-
-def routing() -> Routing:
-    return current_app.extensions["hotline.routing"]  # type: ignore[no-any-return]
-
-
-def keyring() -> Keyring:
-    return current_app.extensions["hotline.keyring"]  # type: ignore[no-any-return]
 
 
 def secrets() -> service.Secrets:

@@ -1,0 +1,20 @@
+"""Typed access to what create_app() attaches to an app: the routing and the keyring."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from flask import Flask, current_app
+
+from hotline.keyring import Keyring
+from hotline.routing import Routing
+
+
+def routing(app: Flask | None = None) -> Routing:
+    """Return the app's categories and routes (the current app by default)."""
+    return cast(Routing, (app or current_app).extensions["hotline.routing"])
+
+
+def keyring(app: Flask | None = None) -> Keyring:
+    """Return the app's keyring of verified destination key lists (the current app by default)."""
+    return cast(Keyring, (app or current_app).extensions["hotline.keyring"])
