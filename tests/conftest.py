@@ -169,6 +169,18 @@ def runner(app: Flask) -> Any:
     return invoke
 
 
+@pytest.fixture
+def demo_env(tmp_path: Path) -> dict[str, Any]:
+    """Settings for a new demo instance: its own folders and SQLite, none of the test instance's secrets."""
+    env: dict[str, Any] = {
+        "HOTLINE_INSTANCE": str(tmp_path / "demo-instance"),
+        "HOTLINE_KEYS_DIR": str(tmp_path / "dk"),
+    }
+    for name in ("DATABASE_URL", "SECRET_KEY", "LOOKUP_PEPPER", "INSTANCE_SALT", "INSTITUTION_KEY"):
+        env[f"HOTLINE_{name}"] = None
+    return env
+
+
 REPORT = {
     "category": "discrimination.origin",
     "programme": "hbo-ict",

@@ -309,18 +309,6 @@ def test_decrypt_flags_a_tampered_envelope(
     assert "[could not be opened or verified: BadSignature]" in result.output and DESCRIPTION not in result.output
 
 
-@pytest.fixture
-def demo_env(tmp_path: Path) -> dict[str, Any]:
-    """Settings for a new demo instance: its own folders, none of the test instance's secrets."""
-    env: dict[str, Any] = {
-        "HOTLINE_INSTANCE": str(tmp_path / "demo-instance"),
-        "HOTLINE_KEYS_DIR": str(tmp_path / "dk"),
-    }
-    for name in ("DATABASE_URL", "SECRET_KEY", "LOOKUP_PEPPER", "INSTANCE_SALT", "INSTITUTION_KEY"):
-        env[f"HOTLINE_{name}"] = None
-    return env
-
-
 def demo_passphrase(result: Result, instance: Path) -> str:
     """Return the passphrase `hotline demo` printed, after checking it unlocks a demo key file."""
     assert result.exit_code == 0, result.output

@@ -90,18 +90,6 @@ def test_audit_on_an_empty_log(runner: Runner) -> None:
     assert runner("audit").output == "no audit events\n"
 
 
-@pytest.fixture
-def demo_env(tmp_path: Path) -> dict[str, Any]:
-    """Settings for a new demo instance on its own SQLite database."""
-    env: dict[str, Any] = {
-        "HOTLINE_INSTANCE": str(tmp_path / "demo-instance"),
-        "HOTLINE_KEYS_DIR": str(tmp_path / "dk"),
-    }
-    for name in ("DATABASE_URL", "SECRET_KEY", "LOOKUP_PEPPER", "INSTANCE_SALT", "INSTITUTION_KEY"):
-        env[f"HOTLINE_{name}"] = None
-    return env
-
-
 def test_demo_makes_an_admin_and_a_handler_per_destination(
     runner: Runner, demo_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
