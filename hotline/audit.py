@@ -21,6 +21,7 @@ ACTIONS = (
     "opened",
     "replied",
     "forwarded",
+    "granted",
     "status_changed",
     "purged",
 )

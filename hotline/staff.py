@@ -9,6 +9,7 @@ account is deactivated.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -52,7 +53,10 @@ def begin(handler: Handler) -> None:
     """Start a staff session in a fresh cookie, so nothing from before the login carries over."""
     session.clear()
     stamp = int(auth.clock())
-    session.update(staff=handler.id, epoch=handler.session_epoch, since=stamp, seen=stamp)
+    # The workspace tag scopes a key the browser keeps for this session (static/js/keystore.js).
+    session.update(
+        staff=handler.id, epoch=handler.session_epoch, since=stamp, seen=stamp, workspace=secrets.token_urlsafe(16)
+    )
     session.permanent = True
 
 

@@ -12,6 +12,7 @@ import pytest
 from conftest import Account, Clock, DemoMaterial, file_report, log_in, make_account, status_of
 from flask import Flask, g, url_for
 from flask.testing import FlaskClient
+from handler_browser import send_reply
 from sqlalchemy import select
 
 from hotline import cases, crypto, tokens
@@ -292,8 +293,12 @@ def test_the_case_page_shows_metadata_and_envelopes_and_records_the_opening(
     assert body.count("<tr data-envelope=") == 1 and "De melder" in body
     assert f"hotline cases export {other_case}" in body and "hotline decrypt" in body
     assert "sollicitatiegesprek" not in body and "style=" not in body
-    # The one script is the module that reads the case with the handler's key; no inline code.
-    assert body.count("<script") == 1 and '<script type="module" src="/static/js/casework.js">' in body
+    # The scripts are the module that reads the case with the handler's key and the staff bar's; no inline code.
+    scripts = re.findall(r"<script[^>]*>", body)
+    assert scripts == [
+        '<script type="module" src="/static/js/workspace.js">',
+        '<script type="module" src="/static/js/casework.js">',
+    ]
     query = select(AuditEvent.action).where(AuditEvent.case_id == other_case, AuditEvent.handler_id == handler_b.id)
     assert list(session.scalars(query)) == ["opened"]
 
@@ -316,13 +321,18 @@ def change(client: FlaskClient, case_id: str, action: str) -> Any:
     return client.post(f"/casework/case/{case_id}/status", data={"action": action})
 
 
+def close(client: FlaskClient, case_id: str, material: DemoMaterial) -> Any:
+    """Close a case as the verpleegkunde handler's browser does: with a sealed closing summary."""
+    return send_reply(client, case_id, material.handlers["verpleegkunde"], "Samenvatting.", action="close")
+
+
 def status_events(session: Any, case_id: str) -> list[str | None]:
     query = select(AuditEvent.detail).where(AuditEvent.case_id == case_id, AuditEvent.action == "status_changed")
     return list(session.scalars(query.order_by(AuditEvent.seq)))
 
 
 def test_acknowledge_then_close_with_audit_and_the_student_sees_it(
-    app: Flask, client: FlaskClient, clock: Clock, handler_b: Account, session: Any
+    app: Flask, client: FlaskClient, clock: Clock, handler_b: Account, session: Any, material: DemoMaterial
 ) -> None:
     token = file_report(client, programme="verpleegkunde")
     case_id = session.scalars(select(Case.id)).one()
@@ -331,7 +341,7 @@ def test_acknowledge_then_close_with_audit_and_the_student_sees_it(
     session.expire_all()
     assert session.get(Case, case_id).acknowledged_on == cases.today()
     assert status_of(app.test_client(), token) == "in_progress"
-    assert change(client, case_id, "close").status_code == 302
+    assert close(client, case_id, material).status_code == 201
     session.expire_all()
     case = session.get(Case, case_id)
     assert (case.status, case.closed_on) == ("closed", cases.today())
@@ -340,7 +350,7 @@ def test_acknowledge_then_close_with_audit_and_the_student_sees_it(
 
 
 def test_the_api_lookup_shows_the_new_status(
-    app: Flask, client: FlaskClient, clock: Clock, handler_b: Account, session: Any
+    app: Flask, client: FlaskClient, clock: Clock, handler_b: Account, session: Any, material: DemoMaterial
 ) -> None:
     token = file_report(client, programme="verpleegkunde")
     case_id = session.scalars(select(Case.id)).one()
@@ -348,14 +358,16 @@ def test_the_api_lookup_shows_the_new_status(
     student = app.test_client()
     log_in(client, clock, handler_b)
     for action, status in (("acknowledge", "in_progress"), ("close", "closed")):
-        change(client, case_id, action)
+        assert (
+            change(client, case_id, action) if action == "acknowledge" else close(client, case_id, material)
+        ).status_code in (201, 302)
         answer = student.post("/api/v1/cases/lookup", json={"lookup_key": crypto.b64e(lookup_key)}).get_json()
         assert answer["status"] == status
 
 
 @pytest.mark.parametrize(
     ("start", "action"),
-    [("in_progress", "acknowledge"), ("closed", "acknowledge"), ("closed", "close"), ("received", "forward")],
+    [("in_progress", "acknowledge"), ("closed", "acknowledge"), ("received", "close"), ("received", "forward")],
 )
 def test_a_change_the_status_does_not_allow_gets_400(
     client: FlaskClient, clock: Clock, handler_b: Account, session: Any, today: dt.date, start: str, action: str
@@ -374,27 +386,29 @@ def test_a_status_change_needs_the_form_token(
     case_id = add_case(session, "verpleegkunde", today)
     log_in(client, clock, handler_b)
     app.config["WTF_CSRF_ENABLED"] = True  # read per request: logged in without it, checked from here on
-    assert change(client, case_id, "close").status_code == 400
+    assert change(client, case_id, "acknowledge").status_code == 400
     session.expire_all()
     assert session.get(Case, case_id).status == "received"
     g.pop("csrf_token", None)  # the session fixture's app context, shared by the requests, cached an older one
     page = client.get(f"/casework/case/{case_id}").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token
-    data = {"action": "close", "csrf_token": token.group(1)}
+    data = {"action": "acknowledge", "csrf_token": token.group(1)}
     answer = client.post(f"/casework/case/{case_id}/status", data=data)
     assert answer.status_code == 302, answer.get_data(as_text=True)
 
 
-def test_a_closed_case_takes_no_follow_up(client: FlaskClient, clock: Clock, handler_b: Account, session: Any) -> None:
+def test_a_closed_case_takes_no_follow_up(
+    client: FlaskClient, clock: Clock, handler_b: Account, session: Any, material: DemoMaterial
+) -> None:
     token = file_report(client, programme="verpleegkunde")
     case_id = session.scalars(select(Case.id)).one()
     log_in(client, clock, handler_b)
-    change(client, case_id, "close")
+    assert close(client, case_id, material).status_code == 201
     response = client.post("/status/message", data={"token": token, "message": "Nog iets."})
     assert response.status_code == 409 and "Deze melding is afgesloten" in response.get_data(as_text=True)
     session.expire_all()
-    assert len(session.get(Case, case_id).envelopes) == 1
+    assert len(session.get(Case, case_id).envelopes) == 2  # the report and the closing summary
 
 
 def test_the_envelopes_json_refuses_a_key_list_that_does_not_verify(

@@ -112,25 +112,32 @@ def check_envelope(
     signing_key: bytes,
     recipients: Iterable[str],
     max_plaintext: int,
+    direction: str = "to_handlers",
+    signer: str = REPORTER,
 ) -> None:
-    """Refuse an envelope a handler could not trust, or one that is not padded as format v1 says."""
+    """Refuse an envelope its readers could not trust, or one that is not padded as format v1 says.
+
+    The reporter seals to_handlers and signs as "reporter"; a handler seals to_reporter and signs
+    with the kid of their own key.
+    """
     header = sealed.header
+    who = "the reporter" if signer == REPORTER else "your own key"
     if header.kind != kind:
         raise Refused(f"{field} is of kind {header.kind}, expected {kind}", field)
-    if header.direction != "to_handlers":
-        raise Refused(f"{field} must be sealed in the direction to_handlers", field)
+    if header.direction != direction:
+        raise Refused(f"{field} must be sealed in the direction {direction}", field)
     if not hmac.compare_digest(header.reply_public_key, reply_public_key):
         raise Refused(f"{field} is bound to another reply key than the case's", field)
-    if sealed.signer != REPORTER:
-        raise Refused(f"{field} must be signed by the reporter", field)
+    if sealed.signer != signer:
+        raise Refused(f"{field} must be signed by {who}", field)
     try:
         crypto.verify_signature(sealed, signing_key)
     except crypto.BadSignature as exc:
-        raise Refused(f"{field} has a signature that does not verify with the reporter signing key", field) from exc
+        raise Refused(f"{field} has a signature that does not verify with the signing key of {who}", field) from exc
     try:
         cases.check_recipients(sealed, recipients)
     except cases.RecipientMismatch as exc:
-        raise Refused(f"{field} is not sealed to exactly the keys of the destinations", field) from exc
+        raise Refused(f"{field} is not sealed to exactly the keys of the case's readers", field) from exc
     padded = len(sealed.ciphertext) - TAG
     if padded < crypto.MIN_PADDED or crypto.padded_size(padded) != padded:
         raise Refused(f"{field} is not padded as envelope v1 requires", field)

@@ -174,7 +174,10 @@ def lookup(session: Session, keyring: Keyring, case: Case) -> dict[str, Any]:
         for record, sealed in cases.reporter_messages(case)
     ]
     # optional is false throughout: a follow-up is sealed to every destination, and to the recovery key
-    destinations = [describe(session, keyring, route.destination) | {"optional": False} for route in case.routes]
+    destinations = [
+        describe(session, keyring, route.destination) | {"optional": False, "forwarded": route.reason == "forwarded"}
+        for route in case.routes
+    ]
     return {
         "case_id": case.id,
         "status": case.status,
@@ -183,7 +186,7 @@ def lookup(session: Session, keyring: Keyring, case: Case) -> dict[str, Any]:
         "ack_due": case.ack_due.isoformat(),
         "feedback_due": case.feedback_due.isoformat(),
         "closed_on": case.closed_on.isoformat() if case.closed_on else None,
-        "destinations": destinations + recovery(session, keyring),
+        "destinations": destinations + [item | {"forwarded": False} for item in recovery(session, keyring)],
         "messages": messages,
     }
 

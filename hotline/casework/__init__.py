@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from hotline.casework import views
+from hotline.casework import actions, views  # noqa: F401  (importing actions adds its routes to views.bp)
 from hotline.security import Budgets
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hotline import audit, cases
 from hotline.keyring import INSTITUTION_FILE, Keyring, KeyringError, key_list_path, read_json
-from hotline.models import STATUSES, Case, CaseRoute, Destination, Handler
+from hotline.models import STATUSES, Case, CaseRoute, Destination, EnvelopeRecord, Handler
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,13 @@ class InvalidTransition(ValueError):
     """A status change that the case's current status does not allow."""
 
 
-# action -> (statuses it may start from, the status it leads to)
+# action -> (statuses it may start from, the status it leads to). Closing comes with a closing
+# summary sealed in the handler's browser (sealed.reply), so the metadata-only form can only acknowledge.
 TRANSITIONS = {
-    "acknowledge": (("received",), "in_progress"),
+    "acknowledge": (("received", "forwarded"), "in_progress"),
     "close": (("received", "in_progress", "forwarded"), "closed"),
 }
+FORM_ACTIONS = ("acknowledge",)
 
 
 def handler_case(session: Session, handler: Handler, case_id: str) -> Case:
@@ -68,8 +71,8 @@ def open_case(session: Session, handler: Handler, case: Case) -> None:
     session.commit()
 
 
-def change_status(session: Session, handler: Handler, case: Case, action: str, today: dt.date) -> str:
-    """Acknowledge or close a case, audited; return the new status or raise InvalidTransition."""
+def apply_transition(session: Session, handler: Handler, case: Case, action: str, today: dt.date) -> str:
+    """Move a case to the status an action leads to, audited, without committing; raise InvalidTransition."""
     if action not in TRANSITIONS:
         raise InvalidTransition(f"unknown action {action}")
     allowed, status = TRANSITIONS[action]
@@ -77,10 +80,18 @@ def change_status(session: Session, handler: Handler, case: Case, action: str, t
         raise InvalidTransition(f"a case that is {case.status} cannot take {action}")
     case.status = status
     if action == "acknowledge":
-        case.acknowledged_on = today
+        case.acknowledged_on = case.acknowledged_on or today
     else:
         case.closed_on = today
     audit.record(session, handler.id, "status_changed", case.id, status)
+    return status
+
+
+def change_status(session: Session, handler: Handler, case: Case, action: str, today: dt.date) -> str:
+    """Acknowledge a case from the metadata-only form; return the new status or raise InvalidTransition."""
+    if action not in FORM_ACTIONS:
+        raise InvalidTransition(f"{action} needs a sealed message")
+    status = apply_transition(session, handler, case, action, today)
     session.commit()
     return status
 
@@ -95,9 +106,58 @@ def signed_key_lists(session: Session, ring: Keyring, case: Case) -> dict[str, d
 
 
 def envelopes_document(session: Session, ring: Keyring, case: Case) -> dict[str, Any]:
-    """Return what the browser needs to read a case: the sealed bundle of `hotline cases export`."""
+    """Return what the browser needs to read a case: the sealed bundle of `hotline cases export`.
+
+    "recovery" names the key lists that every new message is sealed to as well, as a reader only.
+    """
     lists = signed_key_lists(session, ring, case)
-    return cases.export_bundle(case, lists, read_json(ring.keys_dir / INSTITUTION_FILE))
+    bundle = cases.export_bundle(case, lists, read_json(ring.keys_dir / INSTITUTION_FILE))
+    return bundle | {"recovery": [d.slug for d in cases.recovery_destinations(session)]}
+
+
+@dataclass(frozen=True)
+class EnvelopeRow:
+    """An envelope as the case page lists it: metadata and size, never the ciphertext itself."""
+
+    id: str
+    day: dt.date
+    kind: str
+    direction: str
+    signer: str
+    size: int
+    kids: list[str]
+
+
+def envelope_rows(session: Session, case: Case) -> list[EnvelopeRow]:
+    """List a case's envelopes in order; the database measures the ciphertexts, which stay unread."""
+    query = (
+        select(
+            EnvelopeRecord.id,
+            EnvelopeRecord.day,
+            EnvelopeRecord.kind,
+            EnvelopeRecord.direction,
+            EnvelopeRecord.signer,
+            func.length(EnvelopeRecord.ciphertext),
+            EnvelopeRecord.recipients,
+        )
+        .where(EnvelopeRecord.case_id == case.id)
+        .order_by(EnvelopeRecord.seq)
+    )
+    return [
+        EnvelopeRow(id, day, kind, direction, signer, size, [r["kid"] for r in json.loads(recipients)])
+        for id, day, kind, direction, signer, size, recipients in session.execute(query)
+    ]
+
+
+def missing_readers(session: Session, ring: Keyring, case: Case, rows: list[EnvelopeRow]) -> list[str]:
+    """Name the keys of the case's verified lists (recovery too) that some envelope is not sealed to yet."""
+    try:
+        lists = [*cases.key_lists(session, ring, case), *cases.recovery_lists(session, ring)]
+    except KeyringError:
+        return []  # the page cannot tell; the browser refuses to wrap for a list that does not verify
+    keys = {key.kid: key for key_list in lists for key in key_list.keys}
+    missing = {kid for row in rows for kid in keys if kid not in row.kids}
+    return sorted(f"{keys[kid].name} ({kid[:16]})" for kid in missing)
 
 
 def signer_names(session: Session, ring: Keyring, case: Case) -> dict[str, str]:

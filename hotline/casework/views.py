@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from hotline import accounts, auth, cases, staff
 from hotline.casework import inbox as inbox_query
-from hotline.casework import service
+from hotline.casework import sealed, service
 from hotline.db import get_session
 from hotline.extensions import keyring, routing
 from hotline.i18n import gettext as _
@@ -126,9 +126,11 @@ def enrol() -> Response | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """End the session everywhere and return to the login page."""
+    """End the session everywhere, clear a key kept in this browser's storage, and return to the login page."""
     staff.end()
-    return redirect(url_for("casework.login"))
+    response = redirect(url_for("casework.login"))
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
 
 
 @bp.get("/")
@@ -164,15 +166,40 @@ def inbox(slug: str) -> str | tuple[str, int]:
     return render_template("casework/inbox.html", destination=destination, page=page)
 
 
+def done_notices() -> dict[str, str]:
+    """Return what the case page says after the browser replied, forwarded or gave access."""
+    return {
+        "replied": _("Je antwoord is versleuteld, ondertekend en verstuurd."),
+        "acknowledge": _("Je antwoord is verstuurd en de melding is in behandeling."),
+        "close": _("Je afsluitende samenvatting is verstuurd en de melding is afgesloten."),
+        "forwarded": _("De melding is doorgestuurd. De melder ziet naar wie."),
+        "granted": _("Je collega's hebben nu toegang tot de berichten die jij kunt openen."),
+    }
+
+
 @bp.get("/case/<case_id>")
 @staff.require("handler")
 def case(case_id: str) -> str:
     """Show a case's metadata, routes, deadlines and envelope list; reading happens with the handler's key."""
+    session = get_session()
     found = own_case(case_id)
-    signers = service.signer_names(get_session(), keyring(), found)
-    service.open_case(get_session(), g.handler, found)
+    signers = service.signer_names(session, keyring(), found)
+    rows = service.envelope_rows(session, found)
+    missing = service.missing_readers(session, keyring(), found, rows)
+    targets = sealed.forward_targets(session, found)
+    service.open_case(session, g.handler, found)
     late = inbox_query.overdue(found, cases.today())
-    return render_template("casework/case.html", case=found, late=late, signers=signers)
+    notice = done_notices().get(request.args.get("done", ""))
+    return render_template(
+        "casework/case.html",
+        case=found,
+        late=late,
+        signers=signers,
+        envelopes=rows,
+        missing=missing,
+        targets=targets,
+        notice=notice,
+    )
 
 
 @bp.get("/case/<case_id>/envelopes")

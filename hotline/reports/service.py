@@ -36,6 +36,7 @@ class Entry:
     day: dt.date
     text: str | None  # None: the message could not be opened or verified
     sender: dict[str, str]  # the destination's name per language; empty for the reporter's own messages
+    about: str | None = None  # "closing" marks a handler's closing summary
 
 
 def chosen(targets: list[Target], deselected: list[str]) -> list[Target]:
@@ -117,10 +118,12 @@ def conversation(session: Session, keyring: Keyring, case: Case, keys: tokens.Ca
             plaintext = crypto.open_envelope(
                 envelope, keys.reply_key, verify_key=signers.get, reply_public_key=case.reply_public_key, kind="message"
             )
-            text: str | None = json.loads(plaintext)["text"]
-        except (crypto.CryptoError, ValueError, KeyError, TypeError):
-            text = None  # shown as "could not be verified", never as genuine
-        entries.append(Entry(record.direction, record.day, text, sender))
+            payload = json.loads(plaintext)
+            text: str | None = payload["text"]
+            about = payload.get("about") if record.direction == "to_reporter" else None
+        except (crypto.CryptoError, ValueError, KeyError, TypeError, AttributeError):
+            text, about = None, None  # shown as "could not be verified", never as genuine
+        entries.append(Entry(record.direction, record.day, text, sender, about if isinstance(about, str) else None))
     return entries
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from hotline import cases, crypto, models
+from conftest import PASSPHRASE, Account, Clock
+
+from hotline import auth, cases, crypto, models
 
 CANARY = "CANARY-browser-3b1e-omschrijving"
 
@@ -58,3 +62,32 @@ def open_as_handler(case: models.Case, key: crypto.PrivateKey) -> dict[str, byte
                 envelope, key.x25519, verify_key=verify_key, reply_public_key=case.reply_public_key
             )
     return opened
+
+
+def log_in_and_unlock(
+    watched: Any, base: str, clock: Clock, account: Account, case_id: str, key_file: Path, passphrase: str = PASSPHRASE
+) -> Any:
+    """Log in through the real form, open the case page, choose the key file and type its passphrase."""
+    page = watched.page
+    assert account.secret
+    clock.advance(auth.TOTP_STEP_SECONDS)  # the enrolment used this step's code
+    page.goto(f"{base}/casework/login")
+    page.fill("#username", account.username)
+    page.fill("#password", account.password)
+    page.fill("#code", auth.totp(account.secret))
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/casework/**")
+    page.goto(f"{base}/casework/case/{case_id}")
+    page.wait_for_selector("[data-reader]:not([hidden])")
+    page.set_input_files("#key-file", str(key_file))
+    page.fill("#unlock-phrase", passphrase)
+    page.click("[data-key-form] button[type=submit]")
+    page.wait_for_selector("[data-reader-notice]:not([hidden]), [data-reader-error]:not([hidden])")
+    return page
+
+
+def write_key_file(tmp_path: Path, key: crypto.PrivateKey) -> tuple[Path, dict[str, Any]]:
+    document = crypto.export_private_key(key, PASSPHRASE)
+    path = tmp_path / "sleutel.json"
+    path.write_text(json.dumps(document), "utf-8")
+    return path, document

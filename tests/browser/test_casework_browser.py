@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import CANARY
+from browser_helpers import CANARY, log_in_and_unlock, write_key_file
 from conftest import PASSPHRASE, Account, Clock, file_report, log_in, make_account
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hotline import auth, cases, crypto, models
+from hotline import cases, crypto, models
 
 FOLLOW_UP = "CANARY-aanvulling-van-de-melder"
 REPLY = "CANARY-antwoord-van-de-opleiding"
@@ -42,35 +41,6 @@ def case_id(app: Flask, client: FlaskClient, material: Any) -> str:
     found = case.id
     session.close()
     return found
-
-
-def log_in_and_unlock(
-    watched: Any, base: str, clock: Clock, account: Account, case_id: str, key_file: Path, passphrase: str = PASSPHRASE
-) -> Any:
-    """Log in through the real form, open the case page, choose the key file and type its passphrase."""
-    page = watched.page
-    assert account.secret
-    clock.advance(auth.TOTP_STEP_SECONDS)  # the enrolment used this step's code
-    page.goto(f"{base}/casework/login")
-    page.fill("#username", account.username)
-    page.fill("#password", account.password)
-    page.fill("#code", auth.totp(account.secret))
-    page.click("form button[type=submit]")
-    page.wait_for_url(f"{base}/casework/**")
-    page.goto(f"{base}/casework/case/{case_id}")
-    page.wait_for_selector("[data-reader]:not([hidden])")
-    page.set_input_files("#key-file", str(key_file))
-    page.fill("#unlock-phrase", passphrase)
-    page.click("[data-key-form] button[type=submit]")
-    page.wait_for_selector("[data-reader-notice]:not([hidden]), [data-reader-error]:not([hidden])")
-    return page
-
-
-def write_key_file(tmp_path: Path, key: crypto.PrivateKey) -> tuple[Path, dict[str, Any]]:
-    document = crypto.export_private_key(key, PASSPHRASE)
-    path = tmp_path / "sleutel.json"
-    path.write_text(json.dumps(document), "utf-8")
-    return path, document
 
 
 def test_handler_reads_the_case_with_a_key_that_never_leaves_the_browser(

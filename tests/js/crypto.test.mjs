@@ -405,3 +405,65 @@ describe("native and pure agree", { skip: !NATIVE && "no native X25519/Ed25519" 
     mc.useImplementations({});
   });
 });
+
+describe("a held key: non-extractable WebCrypto keys", { skip: !NATIVE && "no native X25519/Ed25519" }, () => {
+  test("opens, signs and re-wraps like the raw key, cannot be exported, and wipes the raw bytes", async () => {
+    mc.useImplementations({});
+    const handler = await makeHandler("held");
+    const other = await makeHandler("colleague");
+    const raw = { ...handler.key, x25519Private: handler.key.x25519Private.slice(), ed25519Seed: handler.key.ed25519Seed.slice() };
+    const unlocked = await mc.unlockKeyFile(handler.file, "test passphrase");
+    const held = await mc.holdKey(unlocked);
+    assert.equal(held.kid, handler.file.kid);
+    assert.ok(held.x25519Private instanceof CryptoKey && held.ed25519Seed instanceof CryptoKey);
+    assert.equal(held.x25519Private.extractable, false);
+    assert.equal(held.ed25519Seed.extractable, false);
+    await assert.rejects(crypto.subtle.exportKey("pkcs8", held.x25519Private));
+    await assert.rejects(crypto.subtle.exportKey("jwk", held.ed25519Seed));
+    assert.ok(unlocked.x25519Private.every((b) => b === 0) && unlocked.ed25519Seed.every((b) => b === 0));
+
+    const token = await mc.tokens.derive(mc.tokens.generate(), SALT);
+    const reply = await mc.seal(text.encode("antwoord"), {
+      kind: "message",
+      direction: "to_reporter",
+      replyPublicKey: token.replyPublic,
+      recipients: [handler.entry, { kid: await mc.fingerprint(token.replyPublic), x25519: token.replyPublic }],
+      signer: held.kid,
+      signingSeed: held.ed25519Seed,
+    });
+    const verifyKey = (signer) => (signer === handler.file.kid ? handler.entry.ed25519 : null);
+    for (const x25519Private of [held.x25519Private, raw.x25519Private, token.replyPrivate]) {
+      const opened = await mc.open(reply, { x25519Private, verifyKey });
+      assert.equal(new TextDecoder().decode(opened), "antwoord");
+    }
+    const wraps = await mc.wrapsFor(reply, held.x25519Private, [handler.entry, other.entry]);
+    assert.deepEqual(wraps.map((w) => w.kid), [other.entry.kid]);
+    const widened = { ...reply, recipients: [...reply.recipients, ...wraps] };
+    const opened = await mc.open(widened, { x25519Private: other.key.x25519Private, verifyKey });
+    assert.equal(new TextDecoder().decode(opened), "antwoord");
+  });
+
+  test("the pure fallback cannot hold a key: holdKey says so and leaves the bytes alone", async () => {
+    mc.useImplementations({ x25519: "pure", ed25519: "pure" });
+    const handler = await makeHandler("pure");
+    const unlocked = await mc.unlockKeyFile(handler.file, "test passphrase");
+    assert.equal(await mc.holdKey(unlocked), null);
+    assert.ok(unlocked.x25519Private.some((b) => b !== 0));
+    mc.useImplementations({});
+  });
+
+  test("wrapsFor refuses a reader whose public key does not match its kid", async () => {
+    mc.useImplementations({});
+    const handler = await makeHandler("h");
+    const other = await makeHandler("o");
+    const token = await mc.tokens.derive(mc.tokens.generate(), SALT);
+    const envelope = await mc.seal(text.encode("x"), {
+      kind: "report", direction: "to_handlers", replyPublicKey: token.replyPublic,
+      recipients: [handler.entry], signer: "reporter", signingSeed: token.signingSeed,
+    });
+    await rejectsWith(
+      mc.wrapsFor(envelope, handler.key.x25519Private, [{ kid: other.entry.kid, x25519: handler.entry.x25519 }]),
+      mc.UnknownRecipient,
+    );
+  });
+});

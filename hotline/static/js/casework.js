@@ -1,15 +1,20 @@
-// Reading a case in the handler's browser: the key file is read from disk and unlocked here with
-// its passphrase; neither is ever sent. The envelopes come sealed from the server and are opened,
-// with every signature verified, on this device. Decrypted text is written with textContent only.
+// A case in the handler's browser: the key file is read from disk and unlocked here with its
+// passphrase; neither is ever sent. The envelopes come sealed from the server and are opened, with
+// every signature verified, on this device. Replies are sealed and signed here, and forwarding or
+// giving a colleague access re-wraps data keys here, only ever for keys in a key list the
+// institution signed. Decrypted text is written with textContent only.
+import * as keystore from "./keystore.js";
 import * as mc from "./meldpunt-crypto.js";
-import { capable, fromUtf8, messages, say } from "./page.js";
+import { capable, fromUtf8, messages, recipientsOf, say, utf8 } from "./page.js";
 
 const KINDS = { 1: "report", 2: "message", 3: "attachment" };
 const DIRECTIONS = { 1: "to_handlers", 2: "to_reporter" };
 
-// The unlocked key lives only in this module, for this page; nothing is stored.
+// The unlocked key: non-extractable WebCrypto keys kept for the staff session where the browser
+// has native X25519 and Ed25519, else raw bytes in this module's memory for this page only.
 let unlocked = null;
 let blobUrls = [];
+let current = null; // {bundle, handlers, readers, institution} of the case once it is open
 
 /** Return a clone of a template's content. */
 const clone = (id) => document.getElementById(id).content.cloneNode(true);
@@ -32,24 +37,41 @@ async function fetchBundle(url) {
   return response.json();
 }
 
-/** Verify the institution key and the key lists of the case's destinations; return kid -> handler key. */
-async function handlerKeys(bundle, expectedFingerprint) {
+/** Return the institution key of the bundle if it is the one pinned in the page. */
+async function institutionKey(bundle, expectedFingerprint) {
   const institution = mc.b64u.decode(bundle.institution.ed25519);
   if (!expectedFingerprint || (await mc.fingerprint(institution)) !== expectedFingerprint.toLowerCase()) {
     throw Object.assign(new mc.KeyListError("institution key mismatch"), { key: "institution" });
   }
-  const keys = new Map();
-  // Only the case's own destinations: a recovery list names a reader, never a signer of replies.
-  for (const slug of bundle.case.destinations) {
-    try {
-      const list = await mc.verifyKeyList(bundle.key_lists[slug], institution, slug);
-      for (const key of list.keys) keys.set(key.kid, key);
-    } catch {
-      throw Object.assign(new mc.KeyListError(`key list of ${slug}`), { key: "keylist" });
-    }
-  }
-  return keys;
+  return institution;
 }
+
+/** Verify one signed key list for its destination, or throw with the "keylist" message. */
+async function verified(document, institution, slug) {
+  try {
+    return await mc.verifyKeyList(document, institution, slug);
+  } catch {
+    throw Object.assign(new mc.KeyListError(`key list of ${slug}`), { key: "keylist" });
+  }
+}
+
+/**
+ * Verify the case's key lists. Returns handlers (kid -> key of the case's destinations: the only
+ * signers of replies) and readers (those plus the recovery key: everyone a new message is sealed to).
+ */
+async function caseKeys(bundle, expectedFingerprint) {
+  const institution = await institutionKey(bundle, expectedFingerprint);
+  const handlers = new Map();
+  for (const slug of bundle.case.destinations) {
+    for (const key of (await verified(bundle.key_lists[slug], institution, slug)).keys) handlers.set(key.kid, key);
+  }
+  const lists = [{ keys: [...handlers.values()] }];
+  for (const slug of bundle.recovery || []) lists.push(await verified(bundle.key_lists[slug], institution, slug));
+  return { institution, handlers, readers: recipientsOf(lists) };
+}
+
+/** Return an envelope's id: the hex of the header's 16 random bytes, as the server names it. */
+const envelopeId = (envelope) => mc.hex(mc.b64u.decode(envelope.hdr).slice(9, 25));
 
 /** Open one envelope, verifying its signer for its direction; return {kind, direction, plaintext} or null. */
 async function openEnvelope(envelope, key, bundle, handlers) {
@@ -91,6 +113,7 @@ function messageEntry(item, opened, handlers, text) {
   entry.querySelector("[data-day]").textContent = item.day;
   entry.querySelector("[data-sender]").textContent = signer === "reporter" ? text.reporter : handlers.get(signer).name;
   entry.querySelector("[data-signature]").textContent = text.verified;
+  entry.querySelector("[data-about]").textContent = message.about === "closing" ? text.closing : "";
   entry.querySelector("[data-text]").textContent = String(message.text ?? "");
   return entry;
 }
@@ -157,7 +180,22 @@ async function render(target, bundle, key, handlers, text) {
   target.replaceChildren(page);
 }
 
-/** Unlock the chosen key file, check it belongs to the case, then open the case. */
+/** Fetch and verify the case, then open it with the unlocked key; false if the key is not one of its readers. */
+async function openCase(reader, text) {
+  const bundle = await fetchBundle(reader.dataset.envelopesUrl);
+  const { handlers, readers, institution } = await caseKeys(bundle, reader.dataset.institution);
+  if (!handlers.has(unlocked.kid)) {
+    reader.querySelector("[data-opened]").replaceChildren();
+    return false;
+  }
+  current = { bundle, handlers, readers, institution };
+  await render(reader.querySelector("[data-opened]"), bundle, unlocked, handlers, text);
+  reader.querySelector("[data-key-form]").hidden = true;
+  reader.querySelector("[data-actions]").hidden = false;
+  return true;
+}
+
+/** Unlock the chosen key file, keep it for the session where possible, then open the case. */
 async function unlockAndOpen(reader, form, text) {
   const error = reader.querySelector("[data-reader-error]");
   const notice = reader.querySelector("[data-reader-notice]");
@@ -177,31 +215,151 @@ async function unlockAndOpen(reader, form, text) {
   } finally {
     field.value = "";
   }
-  const bundle = await fetchBundle(reader.dataset.envelopesUrl);
-  const handlers = await handlerKeys(bundle, reader.dataset.institution);
-  if (!handlers.has(key.kid)) {
+  const held = await mc.holdKey(key);
+  unlocked = held ?? key;
+  if (!(await openCase(reader, text))) {
     unlocked = null;
-    reader.querySelector("[data-opened]").replaceChildren();
     return say(error, text.not_for_this_case);
   }
-  unlocked = key;
-  await render(reader.querySelector("[data-opened]"), bundle, unlocked, handlers, text);
-  say(notice, text.opened);
+  const kept = held !== null && (await keystore.remember(reader.dataset.workspace, held).catch(() => false));
+  say(notice, kept ? text.opened_kept : text.opened);
+  document.dispatchEvent(new CustomEvent("meldpunt:key-unlocked", { detail: { name: unlocked.name } }));
 }
 
-/** Offer the key form when this browser can run the cryptography; otherwise the page stays as it is. */
+/** Send JSON to a casework endpoint with the session cookie and the form token; return {status, data}. */
+async function post(url, reader, body) {
+  const response = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    cache: "no-store",
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": reader.dataset.csrf },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, data: await response.json().catch(() => ({})) };
+}
+
+/** Reload the case page with a notice of what was done; a kept key opens it again at once. */
+function done(what) {
+  const url = new URL(window.location.href);
+  url.searchParams.set("done", what);
+  window.location.assign(url.toString());
+}
+
+/** Seal a reply to the reporter and every verified reader, sign it with the own key, and send it. */
+async function sendReply(reader, form, action, text) {
+  const error = reader.querySelector("[data-action-error]");
+  const message = form.querySelector("#reply-text").value.trim();
+  if (!message) return say(error, text.reply_empty);
+  const { bundle, readers } = current;
+  const replyPublicKey = mc.b64u.decode(bundle.case.reply_public_key);
+  const about = { reply: "reply", acknowledge: "acknowledgement", close: "closing" }[action];
+  const envelope = await mc.seal(utf8(JSON.stringify({ text: message, about })), {
+    kind: "message",
+    direction: "to_reporter",
+    replyPublicKey,
+    recipients: [...readers, { kid: await mc.fingerprint(replyPublicKey), x25519: replyPublicKey }],
+    signer: unlocked.kid,
+    signingSeed: unlocked.ed25519Seed,
+  });
+  const answer = await post(reader.dataset.messagesUrl, reader, { action, envelope });
+  if (answer.status !== 201) return say(error, `${text.refused} ${answer.data.error || answer.status}`);
+  done(action === "reply" ? "replied" : action);
+}
+
+/** Wrap the data key of every envelope for readers; throws "not_all" if an envelope is not sealed to the own key. */
+async function rewrap(bundle, readers, { skipUnreadable }) {
+  const wraps = {};
+  for (const envelope of bundle.envelopes) {
+    if (!envelope.recipients.some((r) => r.kid === unlocked.kid)) {
+      if (skipUnreadable) continue;
+      throw Object.assign(new mc.NotARecipient("an envelope is not sealed to this key"), { key: "not_all" });
+    }
+    const added = await mc.wrapsFor(envelope, unlocked.x25519Private, readers);
+    if (added.length) wraps[envelopeId(envelope)] = added;
+  }
+  return wraps;
+}
+
+/** Forward the case: verify the new destination's signed key list, re-wrap for its keys only, send. */
+async function forward(reader, form, text) {
+  const error = reader.querySelector("[data-action-error]");
+  const slug = form.querySelector("#forward-to").value;
+  if (!slug) return say(error, text.forward_choose);
+  const response = await fetch(reader.dataset.forwardKeysUrl.replace("__slug__", encodeURIComponent(slug)), {
+    credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" },
+  });
+  if (!response.ok) return say(error, response.status === 503 ? text.keylist : text.network);
+  const list = await verified((await response.json()).key_list, current.institution, slug);
+  const readers = list.keys.map((key) => ({ kid: key.kid, x25519: key.x25519 }));
+  const wraps = await rewrap(current.bundle, readers, { skipUnreadable: false });
+  const answer = await post(reader.dataset.forwardUrl, reader, { destination: slug, wraps });
+  if (answer.status !== 201) return say(error, `${text.refused} ${answer.data.error || answer.status}`);
+  done("forwarded");
+}
+
+/** Give colleagues in the verified key lists access to envelopes they are not sealed to yet. */
+async function grant(reader, text) {
+  const error = reader.querySelector("[data-action-error]");
+  const wraps = await rewrap(current.bundle, current.readers, { skipUnreadable: true });
+  if (!Object.keys(wraps).length) return say(reader.querySelector("[data-action-notice]"), text.grant_nothing);
+  const answer = await post(reader.dataset.grantUrl, reader, { wraps });
+  if (answer.status !== 201) return say(error, `${text.refused} ${answer.data.error || answer.status}`);
+  done("granted");
+}
+
+/** Run an action's handler, showing a plain message for any failure. */
+function guarded(reader, text, work) {
+  say(reader.querySelector("[data-action-error]"), "");
+  work().catch((failure) => {
+    (failure instanceof mc.CryptoError ? console.warn : console.error)("the action failed", failure.name);
+    say(reader.querySelector("[data-action-error]"), text[failure.key] || text.network);
+  });
+}
+
+/** Wire the reply, forward and access forms of an opened case. */
+function wireActions(reader, text) {
+  const replyForm = reader.querySelector("[data-reply-form]");
+  replyForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const action = event.submitter?.value || "reply";
+    guarded(reader, text, () => sendReply(reader, replyForm, action, text));
+  });
+  const forwardForm = reader.querySelector("[data-forward-form]");
+  forwardForm?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    guarded(reader, text, () => forward(reader, forwardForm, text));
+  });
+  reader.querySelector("[data-grant-form]")?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    guarded(reader, text, () => grant(reader, text));
+  });
+}
+
+/** Offer the key form when this browser can run the cryptography; open at once with a key kept for the session. */
 async function enhance(reader) {
   if (!(await capable()) || typeof Blob === "undefined" || !URL.createObjectURL) return;
   const text = messages();
   const form = reader.querySelector("[data-key-form]");
+  const fail = (failure) => {
+    (failure instanceof mc.CryptoError ? console.warn : console.error)("opening the case failed", failure.name);
+    say(reader.querySelector("[data-reader-error]"), text[failure.key] || text.network);
+  };
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    unlockAndOpen(reader, form, text).catch((failure) => {
-      console.error("opening the case failed", failure.name);
-      say(reader.querySelector("[data-reader-error]"), text[failure.key] || text.network);
-    });
+    unlockAndOpen(reader, form, text).catch(fail);
   });
+  wireActions(reader, text);
   reader.hidden = false;
+  const kept = await keystore.recall(reader.dataset.workspace).catch(() => null);
+  if (kept) {
+    unlocked = kept;
+    const shown = await openCase(reader, text).catch((failure) => {
+      fail(failure);
+      return null;
+    });
+    if (shown === false) say(reader.querySelector("[data-reader-error]"), text.not_for_this_case);
+    else if (shown) say(reader.querySelector("[data-reader-notice]"), text.opened_kept);
+  }
 }
 
 const reader = document.querySelector("[data-reader]");

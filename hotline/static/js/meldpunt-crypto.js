@@ -350,19 +350,29 @@ function hpkeSuite(kind) {
   return suites[kind];
 }
 
-/** Return an X25519 key pair object for HPKE from a raw private key, and its raw public key. */
+/** Tell whether a private key is a WebCrypto key rather than raw bytes. */
+function isCryptoKey(key) {
+  return typeof CryptoKey !== "undefined" && key instanceof CryptoKey;
+}
+
+/** Return an X25519 key pair object for HPKE from a private key (raw bytes or a native CryptoKey), and its raw public key. */
 async function x25519Pair(raw) {
+  if (isCryptoKey(raw)) {
+    const pub = await nativeX25519Public(raw);
+    const publicKey = await hpkeSuite("native").kem.importKey("raw", buffer(pub), true);
+    return { keyPair: { privateKey: raw, publicKey }, pub, kind: "native" };
+  }
   if (!(raw instanceof Uint8Array) || raw.length !== 32) throw new CryptoError("an X25519 private key has 32 bytes");
   if ((await resolve("x25519")) === "native") {
     const privateKey = await nativeX25519Private(raw);
     const pub = await nativeX25519Public(privateKey);
     const publicKey = await hpkeSuite("native").kem.importKey("raw", buffer(pub), true);
-    return { keyPair: { privateKey, publicKey }, pub };
+    return { keyPair: { privateKey, publicKey }, pub, kind: "native" };
   }
   const prim = new PureX25519();
   const privateKey = await prim.importKey("raw", buffer(raw), false);
   const publicKey = await prim.derivePublicKey(privateKey);
-  return { keyPair: { privateKey, publicKey }, pub: Uint8Array.from(publicKey.key) };
+  return { keyPair: { privateKey, publicKey }, pub: Uint8Array.from(publicKey.key), kind: "pure" };
 }
 
 /** Return the raw X25519 public key of a raw private key. */
@@ -377,8 +387,9 @@ async function ed25519Public(seed) {
   return noble.getPublicKeyAsync(seed);
 }
 
-/** Sign a message with an Ed25519 seed. */
+/** Sign a message with an Ed25519 seed, or with a native non-extractable signing key. */
 async function ed25519Sign(seed, message) {
+  if (isCryptoKey(seed)) return new Uint8Array(await subtle().sign({ name: "Ed25519" }, seed, message));
   const pub = await ed25519Public(seed);
   if ((await resolve("ed25519")) === "native") return nativeEd25519Sign(seed, pub, message);
   return noble.signAsync(message, seed);
@@ -403,10 +414,10 @@ async function hpkeSeal(recipientPublic, info, plaintext) {
   return concat(new Uint8Array(enc), new Uint8Array(ct));
 }
 
-/** HPKE base-mode single-shot open of enc || ct with a raw X25519 private key. */
+/** HPKE base-mode single-shot open of enc || ct with an X25519 private key (raw or a native CryptoKey). */
 async function hpkeOpen(recipientPrivate, info, sealed) {
-  const { keyPair } = await x25519Pair(recipientPrivate);
-  const suite = hpkeSuite(await resolve("x25519"));
+  const { keyPair, kind } = await x25519Pair(recipientPrivate);
+  const suite = hpkeSuite(kind);
   const enc = buffer(sealed.subarray(0, 32));
   const ct = buffer(sealed.subarray(32));
   return new Uint8Array(await suite.open({ recipientKey: keyPair, enc, info: buffer(info) }, ct));
@@ -671,13 +682,21 @@ export async function open(envelope, { x25519Private, verifyKey, replyPublicKey 
   return unpad(padded);
 }
 
-/** Re-wrap the data key for one more reader; returns a new envelope object, the payload unchanged. */
-export async function addRecipient(envelope, x25519Private, { kid, x25519 }) {
+/** Wrap an envelope's data key for more readers [{kid, x25519}]; returns the new wraps, none for a kid it has. */
+export async function wrapsFor(envelope, x25519Private, readers) {
   const parsed = parseEnvelope(envelope);
-  if (parsed.recipients.some((r) => r.kid === kid)) return envelope;
+  const missing = new Map(readers.filter((r) => !parsed.recipients.some((own) => own.kid === r.kid)).map((r) => [r.kid, r]));
+  if (!missing.size) return [];
   const dek = await openDek(parsed, x25519Private);
-  const wrap = await wrapFor(dek, parsed.hdr, kid, x25519);
-  return { ...envelope, recipients: [...envelope.recipients, wrap] };
+  const wraps = [];
+  for (const { kid, x25519 } of missing.values()) wraps.push(await wrapFor(dek, parsed.hdr, kid, x25519));
+  return wraps;
+}
+
+/** Re-wrap the data key for one more reader; returns a new envelope object, the payload unchanged. */
+export async function addRecipient(envelope, x25519Private, reader) {
+  const wraps = await wrapsFor(envelope, x25519Private, [reader]);
+  return wraps.length ? { ...envelope, recipients: [...envelope.recipients, ...wraps] } : envelope;
 }
 
 // --- key files --------------------------------------------------------------------------
@@ -750,6 +769,23 @@ function parseKeyFile(json) {
     if (error instanceof BadKeyFile) throw error;
     throw new BadKeyFile("malformed key file");
   }
+}
+
+/**
+ * Turn an unlocked key into one whose private halves are non-extractable WebCrypto keys, and wipe
+ * the raw bytes. Such a key can be kept (IndexedDB clones CryptoKeys) without script ever reading
+ * it again. Returns null where WebCrypto lacks X25519 or Ed25519: the pure fallback needs the raw
+ * bytes, which then live only in the page's memory.
+ */
+export async function holdKey(key) {
+  if ((await resolve("x25519")) !== "native" || (await resolve("ed25519")) !== "native") return null;
+  const x25519Private = await nativeX25519Private(key.x25519Private);
+  const ed25519Seed = await subtle().importKey(
+    "pkcs8", concat(PKCS8_ED25519, key.ed25519Seed), { name: "Ed25519" }, false, ["sign"],
+  );
+  key.x25519Private.fill(0);
+  key.ed25519Seed.fill(0);
+  return { name: key.name, kid: key.kid, x25519Private, ed25519Seed };
 }
 
 /** Unlock a key file; returns {name, x25519Private, ed25519Seed, kid}, the key matching the file's kid. */

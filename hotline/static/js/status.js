@@ -13,7 +13,7 @@ function labels() {
   return found;
 }
 
-/** Open one message, verifying who signed it; return the text, or null if it is not genuine. */
+/** Open one message, verifying who signed it; return {text, about}, or null if it is not genuine. */
 async function openMessage(item, keys, handlers) {
   const verifyKey = (signer) => {
     if (item.direction === "to_handlers") return signer === "reporter" ? keys.signingPublic : null;
@@ -23,8 +23,9 @@ async function openMessage(item, keys, handlers) {
     const plaintext = await mc.open(item.envelope, {
       x25519Private: keys.replyPrivate, verifyKey, replyPublicKey: keys.replyPublic, kind: "message",
     });
-    const text = JSON.parse(fromUtf8(plaintext)).text;
-    return typeof text === "string" ? text : null;
+    const { text, about } = JSON.parse(fromUtf8(plaintext));
+    if (typeof text !== "string") return null;
+    return { text, about: item.direction === "to_reporter" && about === "closing" ? about : null };
   } catch (failure) {
     return null;
   }
@@ -50,6 +51,14 @@ async function render(root, session, found, notice) {
     const list = verified.get(destination.slug);
     if (!(list instanceof Error)) for (const key of list.keys) handlers.set(key.kid, { ...key, from: destination.name });
   }
+  const routed = page.querySelector("[data-destinations]");
+  for (const destination of found.destinations) {
+    if (destination.kind === "recovery") continue;
+    const item = document.getElementById("destination-item").content.cloneNode(true);
+    item.querySelector("[data-name]").textContent = destination.name;
+    item.querySelector("[data-forwarded]").hidden = !destination.forwarded;
+    routed.append(item);
+  }
   const list = page.querySelector("[data-messages]");
   for (const item of found.messages) {
     const entry = document.getElementById("message-item").content.cloneNode(true);
@@ -60,8 +69,9 @@ async function render(root, session, found, notice) {
     entry.querySelector("[data-sender]").textContent =
       item.direction === "to_handlers" ? text.you : handlers.get(signer)?.from || "?";
     const body = entry.querySelector("[data-text]");
-    body.textContent = opened ?? text.unverified;
+    body.textContent = opened?.text ?? text.unverified;
     if (opened === null) body.className = "error";
+    say(entry.querySelector("[data-about]"), opened?.about === "closing" ? text.closing : "");
     list.append(entry);
   }
   page.querySelector("[data-no-messages]").hidden = found.messages.length > 0;

@@ -1,0 +1,193 @@
+"""What a handler's browser sends: replies it sealed and signed, and data-key wraps for new readers.
+
+The server cannot open any of it. It checks what it can: a reply is bound to the case, signed
+by the logged-in handler's own key from a verified key list, sealed to exactly the case's
+readers and padded; a wrap is well-formed and only for a key in a verified key list that the
+envelope does not carry yet. Functions raise checks.Refused (400), checks.Conflict (409) or
+keyring.KeyringError (a key list does not verify: nothing is changed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hotline import audit, cases, crypto
+from hotline.api import checks
+from hotline.api.checks import Conflict, Refused
+from hotline.casework.service import InvalidTransition, apply_transition
+from hotline.keyring import Keyring
+from hotline.models import RECOVERY_KIND, Case, CaseRoute, Destination, EnvelopeRecord, Handler
+
+REPLY_ACTIONS = ("reply", "acknowledge", "close")
+WRAP_BYTES = 32 + 32 + 16  # HPKE enc, then the sealed 32-byte data key and its tag
+KID = re.compile(r"^[0-9a-f]{64}$")
+
+
+def own_key(session: Session, ring: Keyring, handler: Handler, case: Case) -> crypto.PublicKey:
+    """Return the handler's registered key from the verified list of a case destination they belong to."""
+    mine = {d.id for d in handler.destinations}
+    for route in case.routes:
+        if route.destination_id in mine and handler.kid:
+            key = ring.for_destination(session, route.destination).by_kid(handler.kid)
+            if key is not None:
+                return key
+    raise Refused("your key is not in the signed key list of a destination of this case", "envelope")
+
+
+def open_case(case: Case) -> None:
+    """Refuse any change to a closed case."""
+    if case.status == "closed":
+        raise Conflict("this case is closed", "action")
+
+
+def reply(
+    session: Session, ring: Keyring, handler: Handler, case: Case, body: dict[str, Any], max_text: int, today: dt.date
+) -> str:
+    """Store a sealed reply, then acknowledge or close the case if asked; return the case's status."""
+    action = checks.choice(body, "action", REPLY_ACTIONS) or "reply"
+    open_case(case)
+    sealed = checks.envelope(body.get("envelope"), "envelope")
+    key = own_key(session, ring, handler, case)
+    checks.check_envelope(
+        sealed,
+        "envelope",
+        kind="message",
+        direction="to_reporter",
+        reply_public_key=case.reply_public_key,
+        signing_key=key.ed25519,
+        signer=key.kid,
+        recipients=cases.readers(session, ring, case),
+        max_plaintext=max_text,
+    )
+    checks.check_new_ids(session, [("envelope", sealed)])
+    case.envelopes.append(cases.record_of(sealed, case, today))
+    audit.record(session, handler.id, "replied", case.id)
+    if action != "reply":
+        try:
+            apply_transition(session, handler, case, action, today)
+        except InvalidTransition as exc:
+            session.rollback()
+            raise Conflict("the case's status does not allow this", "action") from exc
+    session.commit()
+    return case.status
+
+
+def forward_targets(session: Session, case: Case) -> list[Destination]:
+    """Return the destinations a case can be forwarded to: any other, never the recovery key."""
+    routed = {route.destination_id for route in case.routes}
+    everything = cases.destinations_by_kind(session)
+    slugs = [slug for kind in everything.values() for slug in kind]
+    return sorted((d for d in cases.destinations(session, slugs).values() if d.id not in routed), key=lambda d: d.name)
+
+
+def forward(session: Session, ring: Keyring, handler: Handler, case: Case, body: dict[str, Any]) -> Destination:
+    """Route the case to one more destination with a wrap for each of its verified keys on every envelope."""
+    open_case(case)
+    slug = checks.text(body, "destination") or ""
+    target = cases.destinations(session, [slug]).get(slug)
+    if target is None or target.kind == RECOVERY_KIND:
+        raise Refused("there is no destination with this name to forward to", "destination")
+    if any(route.destination_id == target.id for route in case.routes):
+        raise Conflict("the case is already with this destination", "destination")
+    kids = {key.kid: key for key in ring.for_destination(session, target).keys}
+    added = wraps(body, case, lambda record: set(kids) - set(json_kids(record)), complete=True)
+    add_wraps(added)
+    case.routes.append(CaseRoute(destination=target, reason="forwarded"))
+    case.status = "forwarded"
+    audit.record(session, handler.id, "forwarded", case.id, target.slug)
+    session.commit()
+    return target
+
+
+def readable_by(session: Session, ring: Keyring, case: Case) -> set[str]:
+    """Return the kids that may read a case: its destinations' and the recovery key's verified keys."""
+    lists = [*cases.key_lists(session, ring, case), *cases.recovery_lists(session, ring)]
+    return {key.kid for key_list in lists for key in key_list.keys}
+
+
+def missing_readers(session: Session, ring: Keyring, case: Case) -> set[str]:
+    """Return the verified kids that some envelope of the case is not sealed to yet."""
+    allowed = readable_by(session, ring, case)
+    return {kid for record in case.envelopes for kid in allowed - set(json_kids(record))}
+
+
+def grant(session: Session, ring: Keyring, handler: Handler, case: Case, body: dict[str, Any]) -> int:
+    """Add wraps for verified keys that envelopes of the case lack (a new colleague); return how many."""
+    allowed = readable_by(session, ring, case)
+    added = wraps(body, case, lambda record: allowed - set(json_kids(record)), complete=False)
+    count = add_wraps(added)
+    if count:
+        audit.record(session, handler.id, "granted", case.id, f"{count} wrap(s)")
+    session.commit()
+    return count
+
+
+def json_kids(record: EnvelopeRecord) -> list[str]:
+    """Return the kids an envelope row is sealed to."""
+    return [item["kid"] for item in json.loads(record.recipients)]
+
+
+def wraps(
+    body: dict[str, Any], case: Case, allowed: Callable[[EnvelopeRecord], set[str]], *, complete: bool
+) -> dict[EnvelopeRecord, list[dict[str, str]]]:
+    """Read {envelope id: [{kid, wrap}]} for the case's envelopes, each kid allowed for its envelope.
+
+    With complete, every envelope must get a wrap for exactly every allowed kid: a forward that
+    leaves the new destination unable to read part of the case is refused.
+    """
+    given = body.get("wraps")
+    if not isinstance(given, dict):
+        raise Refused("wraps must be an object of envelope ids", "wraps")
+    records = {record.id: record for record in case.envelopes}
+    if unknown := [envelope_id for envelope_id in given if envelope_id not in records]:
+        raise Refused(f"not an envelope of this case: {str(unknown[0])[:40]}", "wraps")
+    found: dict[EnvelopeRecord, list[dict[str, str]]] = {}
+    for envelope_id, record in records.items():
+        permitted = allowed(record)
+        items = [wrap_item(item, permitted) for item in listed(given.get(envelope_id, []))]
+        kids = [item["kid"] for item in items]
+        if len(set(kids)) != len(kids):
+            raise Refused("a key appears twice for one envelope", "wraps")
+        if complete and set(kids) != permitted:
+            raise Refused("every envelope needs a wrap for every key of the new destination", "wraps")
+        if items:
+            found[record] = items
+    return found
+
+
+def listed(value: Any) -> list[Any]:
+    """Return a list of wraps, refusing anything else."""
+    if not isinstance(value, list):
+        raise Refused("each envelope's wraps must be a list", "wraps")
+    return value
+
+
+def wrap_item(item: Any, permitted: set[str]) -> dict[str, str]:
+    """Return one {kid, wrap} after checking its shape, and that its key may be added here."""
+    if not isinstance(item, dict) or set(item) != {"kid", "wrap"}:
+        raise Refused("a wrap must be an object with kid and wrap", "wraps")
+    kid, wrap = item["kid"], item["wrap"]
+    if not isinstance(kid, str) or not KID.match(kid):
+        raise Refused("a wrap's kid must be 64 lowercase hex characters", "wraps")
+    if kid not in permitted:
+        raise Refused("a wrap is for a key that is not in a verified key list, or already there", "wraps")
+    try:
+        size = len(crypto.b64d(wrap)) if isinstance(wrap, str) else -1
+    except crypto.MalformedEnvelope:
+        size = -1
+    if size != WRAP_BYTES:
+        raise Refused(f"a wrap must be {WRAP_BYTES} bytes as base64url", "wraps")
+    return {"kid": kid, "wrap": wrap}
+
+
+def add_wraps(added: dict[EnvelopeRecord, list[dict[str, str]]]) -> int:
+    """Append the wraps to their envelopes; nothing else about an envelope changes."""
+    for record, items in added.items():
+        record.recipients = json.dumps(json.loads(record.recipients) + items)
+    return sum(len(items) for items in added.values())

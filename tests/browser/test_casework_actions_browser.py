@@ -1,0 +1,245 @@
+"""A handler answers and forwards a case from their browser; the student sees both; unsigned keys get nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_fixtures import Watched, watch
+from browser_helpers import CANARY, log_in_and_unlock, open_status, write_key_file
+from conftest import Account, Clock, file_report, log_in, make_account
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from hotline import crypto, models
+from hotline.keyring import Keyring, key_list_path
+
+REPLY = "CANARY-antwoord-in-de-browser-verzegeld"
+INSPECTORATE = "arbeidsinspectie"
+
+# Reads what the workspace keeps in IndexedDB: the key's shape, never its bytes (it has none to give).
+KEPT_KEY = """async () => {
+  const db = await new Promise((ok, fail) => {
+    const request = indexedDB.open("meldpunt-workspace", 1);
+    request.onupgradeneeded = () => request.result.createObjectStore("keys");
+    request.onsuccess = () => ok(request.result);
+    request.onerror = () => fail(request.error);
+  });
+  const record = await new Promise((ok) => {
+    const request = db.transaction("keys").objectStore("keys").get("handler");
+    request.onsuccess = () => ok(request.result);
+  });
+  db.close();
+  if (!record) return null;
+  const { x25519Private, ed25519Seed } = record.key;
+  let exported = true;
+  try { await crypto.subtle.exportKey("pkcs8", x25519Private); } catch { exported = false; }
+  return {
+    types: [x25519Private.constructor.name, ed25519Seed.constructor.name],
+    extractable: [x25519Private.extractable, ed25519Seed.extractable],
+    exported,
+  };
+}"""
+
+
+@pytest.fixture
+def coordinator(app: Flask, client: FlaskClient, clock: Clock, material: Any) -> Account:
+    """A handler of HBO-ICT with that destination's key, enrolled in TOTP through the test client."""
+    account = make_account(app, "coordinator", destinations=("hbo-ict",), kid=material.handlers["hbo-ict"].kid)
+    log_in(client, clock, account)
+    return account
+
+
+@pytest.fixture
+def filed(app: Flask, client: FlaskClient) -> tuple[str, str]:
+    """A report to HBO-ICT filed by a student: (token, case id)."""
+    token = file_report(client, description=CANARY)
+    session = app.extensions["hotline.sessionmaker"]()
+    case_id = session.scalars(select(models.Case.id)).one()
+    session.close()
+    return token, case_id
+
+
+@pytest.fixture
+def other_page(browser: Any) -> Iterator[Watched]:
+    """A second browser, for the student or a colleague; script errors fail the test as on the first."""
+    context = browser.new_context()
+    watched = watch(context.new_page())
+    yield watched
+    context.close()
+    assert not watched.violations and not watched.errors, (watched.violations, watched.errors)
+
+
+def stored_case(app: Flask, case_id: str) -> tuple[str, list[str], list[set[str]]]:
+    """Return a case's status, routed slugs and each envelope's key ids."""
+    session = app.extensions["hotline.sessionmaker"]()
+    case = session.get(models.Case, case_id)
+    kids = [{wrap["kid"] for wrap in json.loads(record.recipients)} for record in case.envelopes]
+    found = (case.status, [route.destination.slug for route in case.routes], kids)
+    session.close()
+    return found
+
+
+def test_a_handler_answers_and_forwards_and_the_student_sees_both(
+    app: Flask,
+    live_server: str,
+    js_page: Watched,
+    other_page: Watched,
+    material: Any,
+    clock: Clock,
+    coordinator: Account,
+    filed: tuple[str, str],
+    tmp_path: Path,
+) -> None:
+    token, case_id = filed
+    key = material.handlers["hbo-ict"]
+    key_file, document = write_key_file(tmp_path, key)
+    page = log_in_and_unlock(js_page, live_server, clock, coordinator, case_id, key_file)
+    assert page.locator("[data-description]").text_content() == CANARY
+
+    page.fill("#reply-text", REPLY)
+    page.click('[data-reply-form] button[value="acknowledge"]')
+    page.wait_for_url("**done=acknowledge")
+    # The key kept for the session opens the case again at once, without the file or the passphrase.
+    page.wait_for_selector("[data-messages] [data-text]")
+    assert page.locator("[data-messages] [data-text]").all_text_contents() == [REPLY]
+    assert page.locator("[data-case-status]").get_attribute("data-case-status") == "in_progress"
+    kept = {"types": ["CryptoKey", "CryptoKey"], "extractable": [False, False], "exported": False}
+    assert page.evaluate(KEPT_KEY) == kept
+    page.goto(f"{live_server}/casework/inbox/hbo-ict")
+    shown = page.wait_for_selector("[data-key-status]:not([hidden])")
+    assert key.name in shown.text_content()
+    page.goto(f"{live_server}/casework/case/{case_id}")
+    page.wait_for_selector("[data-description]")
+
+    page.select_option("#forward-to", INSPECTORATE)
+    page.click("[data-forward-form] button[type=submit]")
+    page.wait_for_url("**done=forwarded")
+    status, routed, kids = stored_case(app, case_id)
+    assert (status, routed) == ("forwarded", ["hbo-ict", INSPECTORATE])
+    assert all(material.handlers[INSPECTORATE].kid in envelope for envelope in kids)
+
+    sent = js_page.sent()
+    raw = [crypto.raw_private(key.x25519), crypto.raw_private(key.ed25519)]
+    secrets = [document["ciphertext"], *(crypto.b64e(r) for r in raw), *(r.hex() for r in raw), REPLY, CANARY]
+    assert not [secret for secret in secrets if secret.encode() in sent]
+
+    page.click("[data-logout] button[type=submit]")
+    page.wait_for_url("**/casework/login")
+    assert page.evaluate(KEPT_KEY) is None
+
+    assert open_status(other_page, live_server, token) == "forwarded"
+    student = other_page.page
+    assert student.locator("[data-messages] [data-text]").all_text_contents() == [REPLY]
+    forwarded = student.locator("[data-destinations] li", has_text="Nederlandse Arbeidsinspectie")
+    assert forwarded.locator("[data-forwarded]").is_visible()
+
+
+def test_the_new_destination_reads_what_was_forwarded_and_another_programme_sees_nothing(
+    app: Flask,
+    live_server: str,
+    js_page: Watched,
+    other_page: Watched,
+    material: Any,
+    clock: Clock,
+    coordinator: Account,
+    filed: tuple[str, str],
+    tmp_path: Path,
+) -> None:
+    _token, case_id = filed
+    key_file, _document = write_key_file(tmp_path, material.handlers["hbo-ict"])
+    page = log_in_and_unlock(js_page, live_server, clock, coordinator, case_id, key_file)
+    page.select_option("#forward-to", INSPECTORATE)
+    page.click("[data-forward-form] button[type=submit]")
+    page.wait_for_url("**done=forwarded")
+
+    liaison = make_account(app, "liaison", destinations=(INSPECTORATE,), kid=material.handlers[INSPECTORATE].kid)
+    log_in(app.test_client(), clock, liaison)
+    liaison_file = tmp_path / "liaison"
+    liaison_file.mkdir()
+    inspector_file, _ = write_key_file(liaison_file, material.handlers[INSPECTORATE])
+    opened = log_in_and_unlock(other_page, live_server, clock, liaison, case_id, inspector_file)
+    assert opened.locator("[data-description]").text_content() == CANARY
+
+    nursing = material.handlers["verpleegkunde"]
+    outsider = make_account(app, "outsider", destinations=("verpleegkunde",), kid=nursing.kid)
+    outsider_client = app.test_client()
+    log_in(outsider_client, clock, outsider)
+    response = outsider_client.get(f"/casework/case/{case_id}")
+    assert response.status_code == 404 and CANARY not in response.get_data(as_text=True)
+    assert outsider_client.get(f"/casework/case/{case_id}/envelopes").status_code == 404
+
+
+@pytest.fixture
+def careless_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the server hand out key lists without checking their signatures, as a compromised one would."""
+
+    def unchecked(self: Keyring, destination: str, min_version: int = 0) -> crypto.KeyList:
+        body = json.loads(json.loads(key_list_path(self.keys_dir, destination).read_text())["body"])
+        keys = tuple(crypto.PublicKey.from_json(k) for k in body["keys"])
+        return crypto.KeyList(destination, body["version"], keys)
+
+    monkeypatch.setattr(Keyring, "verified", unchecked)
+
+
+def slip_in_unsigned_key(app: Flask, slug: str) -> crypto.PrivateKey:
+    """Put a key into a destination's key list on the server without the institution's signature."""
+    stranger = crypto.generate_key("Niet ondertekend")
+    path = key_list_path(Path(app.config["KEYS_DIR"]), slug)
+    document = json.loads(path.read_text())
+    body = json.loads(document["body"])
+    body["keys"].append(stranger.public.to_json())
+    document["body"] = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    path.write_text(json.dumps(document))
+    return stranger
+
+
+def test_an_unsigned_key_in_the_new_destination_gets_no_wrap(
+    app: Flask,
+    live_server: str,
+    js_page: Watched,
+    material: Any,
+    clock: Clock,
+    coordinator: Account,
+    filed: tuple[str, str],
+    tmp_path: Path,
+    careless_server: None,
+) -> None:
+    _token, case_id = filed
+    stranger = slip_in_unsigned_key(app, INSPECTORATE)
+    key_file, _document = write_key_file(tmp_path, material.handlers["hbo-ict"])
+    page = log_in_and_unlock(js_page, live_server, clock, coordinator, case_id, key_file)
+    page.select_option("#forward-to", INSPECTORATE)
+    page.click("[data-forward-form] button[type=submit]")
+    error = page.wait_for_selector("[data-action-error]:not([hidden])")
+    assert "niet door de instelling ondertekend" in error.text_content()
+    assert not [r for r in js_page.requests if r.method == "POST" and "/forward" in r.url]
+    status, routed, kids = stored_case(app, case_id)
+    assert (status, routed) == ("received", ["hbo-ict"])
+    assert not [envelope for envelope in kids if stranger.kid in envelope]
+
+
+def test_an_unsigned_key_in_the_case_s_own_list_gets_nothing_sealed(
+    app: Flask,
+    live_server: str,
+    js_page: Watched,
+    material: Any,
+    clock: Clock,
+    coordinator: Account,
+    filed: tuple[str, str],
+    tmp_path: Path,
+    careless_server: None,
+) -> None:
+    _token, case_id = filed
+    stranger = slip_in_unsigned_key(app, "hbo-ict")
+    key_file, _document = write_key_file(tmp_path, material.handlers["hbo-ict"])
+    page = log_in_and_unlock(js_page, live_server, clock, coordinator, case_id, key_file)
+    assert "niet door de instelling ondertekend" in page.locator("[data-reader-error]").text_content()
+    assert page.locator("[data-actions]").is_hidden() and page.locator("[data-description]").count() == 0
+    assert not [r for r in js_page.requests if r.method == "POST" and "/casework/case/" in r.url]
+    _status, _routed, kids = stored_case(app, case_id)
+    assert len(kids) == 1 and stranger.kid not in kids[0]
