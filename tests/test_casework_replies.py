@@ -398,3 +398,26 @@ def test_logout_clears_a_key_kept_in_the_browser_and_each_login_has_its_own_work
     log_in(client, clock, handler)
     with client.session_transaction() as cookie:
         assert cookie["workspace"] != first and len(first) >= 20
+
+
+def test_the_access_page_lists_the_open_cases_a_new_colleague_cannot_read(
+    app: Flask,
+    client: FlaskClient,
+    clock: Clock,
+    handler: Account,
+    key: crypto.PrivateKey,
+    material: DemoMaterial,
+    session: Any,
+) -> None:
+    for _ in range(2):
+        file_report(client, programme=PROGRAMME)
+    log_in(client, clock, handler)
+    assert "Iedereen in de sleutellijst" in client.get(f"/casework/inbox/{PROGRAMME}/access").get_data(as_text=True)
+    newcomer = crypto.generate_key("Nieuwe collega")
+    publish(Path(app.config["KEYS_DIR"]), material, PROGRAMME, [key.public, newcomer.public], version=2)
+    ids = sorted(session.scalars(select(Case.id)))
+    closed_id = ids[0]
+    send_reply(client, closed_id, key, "Klaar.", action="close")
+    page = client.get(f"/casework/inbox/{PROGRAMME}/access").get_data(as_text=True)
+    assert "Nieuwe collega" in page and f'data-cases="{ids[1]}"' in page
+    assert client.get("/casework/inbox/hbo-ict/access").status_code == 404

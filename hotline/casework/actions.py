@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import abort, g, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
 from hotline import cases, staff
 from hotline.api import checks
 from hotline.api.views import settings
+from hotline.casework import inbox as inbox_query
 from hotline.casework import sealed
 from hotline.casework.views import bp, own_case
 from hotline.db import get_session
@@ -92,3 +93,23 @@ def grant(case_id: str) -> Response | tuple[Response, int]:
     except KeyringError:
         return unverified()
     return jsonify(added=added), 201
+
+
+@bp.get("/inbox/<slug>/access")
+@staff.require("handler")
+def access(slug: str) -> str | tuple[str, int]:
+    """List a destination's open cases that a colleague's verified key cannot read yet, for the browser to grant."""
+    destination = inbox_query.destination_of(g.handler, slug)
+    if destination is None:
+        abort(404)
+    try:
+        case_ids, missing = sealed.lacking_access(get_session(), keyring(), destination)
+    except KeyringError:
+        get_session().rollback()
+        case_ids, missing = [], []
+        unverifiable = True
+    else:
+        unverifiable = False
+    return render_template(
+        "casework/access.html", destination=destination, case_ids=case_ids, missing=missing, unverifiable=unverifiable
+    )

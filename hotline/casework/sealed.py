@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import audit, cases, crypto
@@ -115,6 +116,29 @@ def missing_readers(session: Session, ring: Keyring, case: Case) -> set[str]:
     """Return the verified kids that some envelope of the case is not sealed to yet."""
     allowed = readable_by(session, ring, case)
     return {kid for record in case.envelopes for kid in allowed - set(json_kids(record))}
+
+
+def lacking_access(session: Session, ring: Keyring, destination: Destination) -> tuple[list[str], list[str]]:
+    """Return the open cases of a destination that some verified key of its list cannot fully read, and those keys.
+
+    Reads only the wrap lists; the envelopes' ciphertexts stay where they are.
+    """
+    kids = {key.kid: key.name for key in ring.for_destination(session, destination).keys}
+    query = (
+        select(EnvelopeRecord.case_id, EnvelopeRecord.recipients)
+        .join(CaseRoute, CaseRoute.case_id == EnvelopeRecord.case_id)
+        .join(Case, Case.id == EnvelopeRecord.case_id)
+        .where(CaseRoute.destination_id == destination.id, Case.status != "closed")
+        .order_by(Case.received_on, Case.id)
+    )
+    found: dict[str, None] = {}
+    missing: set[str] = set()
+    for case_id, recipients in session.execute(query):
+        lacking = set(kids) - {item["kid"] for item in json.loads(recipients)}
+        if lacking:
+            found[case_id] = None
+            missing |= lacking
+    return list(found), sorted(f"{kids[kid]} ({kid[:16]})" for kid in missing)
 
 
 def grant(session: Session, ring: Keyring, handler: Handler, case: Case, body: dict[str, Any]) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from browser_fixtures import Watched, watch
 from browser_helpers import CANARY, log_in_and_unlock, open_status, write_key_file
-from conftest import Account, Clock, file_report, log_in, make_account
+from conftest import Account, Clock, file_report, log_in, make_account, publish
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -243,3 +243,37 @@ def test_an_unsigned_key_in_the_case_s_own_list_gets_nothing_sealed(
     assert not [r for r in js_page.requests if r.method == "POST" and "/casework/case/" in r.url]
     _status, _routed, kids = stored_case(app, case_id)
     assert len(kids) == 1 and stranger.kid not in kids[0]
+
+
+def test_a_new_colleague_gets_every_open_case_from_the_access_page(
+    app: Flask,
+    client: FlaskClient,
+    live_server: str,
+    js_page: Watched,
+    material: Any,
+    clock: Clock,
+    coordinator: Account,
+    tmp_path: Path,
+) -> None:
+    for _ in range(3):
+        file_report(client, description=CANARY)
+    newcomer = crypto.generate_key("Nieuwe collega")
+    key = material.handlers["hbo-ict"]
+    publish(Path(app.config["KEYS_DIR"]), material, "hbo-ict", [key.public, newcomer.public], version=2)
+    session = app.extensions["hotline.sessionmaker"]()
+    case_ids = list(session.scalars(select(models.Case.id)))
+    session.close()
+    key_file, _document = write_key_file(tmp_path, key)
+    page = log_in_and_unlock(js_page, live_server, clock, coordinator, case_ids[0], key_file)
+    page.goto(f"{live_server}/casework/inbox/hbo-ict")
+    page.click("[data-access-link]")
+    page.wait_for_selector("[data-access]:not([hidden])")
+    assert page.locator("[data-key-form]").is_hidden()  # the key kept for the session does the work
+    page.click("[data-grant-all] button[type=submit]")
+    page.wait_for_selector("[data-access-notice]:has-text('Klaar')")
+    assert page.locator("[data-progress]").get_attribute("value") == "3"
+    assert page.locator("[data-access-error]").is_hidden()
+    for case_id in case_ids:
+        _status, _routed, kids = stored_case(app, case_id)
+        assert all(newcomer.kid in envelope for envelope in kids)
+    assert CANARY.encode() not in js_page.sent()

@@ -3,9 +3,10 @@
 // every signature verified, on this device. Replies are sealed and signed here, and forwarding or
 // giving a colleague access re-wraps data keys here, only ever for keys in a key list the
 // institution signed. Decrypted text is written with textContent only.
+import { caseKeys, fetchBundle, post, rewrap, unlock, verified } from "./handler-keys.js";
 import * as keystore from "./keystore.js";
 import * as mc from "./meldpunt-crypto.js";
-import { capable, fromUtf8, messages, recipientsOf, say, utf8 } from "./page.js";
+import { capable, fromUtf8, messages, say, utf8 } from "./page.js";
 
 const KINDS = { 1: "report", 2: "message", 3: "attachment" };
 const DIRECTIONS = { 1: "to_handlers", 2: "to_reporter" };
@@ -28,50 +29,6 @@ function peek(envelope) {
     return { kind: "message", direction: null };
   }
 }
-
-/** Fetch the case bundle with the staff session cookie. */
-async function fetchBundle(url) {
-  const response = await fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } });
-  if (response.status === 503) throw Object.assign(new Error("key list"), { key: "keylist" });
-  if (!response.ok) throw Object.assign(new Error("bundle unavailable"), { key: "network" });
-  return response.json();
-}
-
-/** Return the institution key of the bundle if it is the one pinned in the page. */
-async function institutionKey(bundle, expectedFingerprint) {
-  const institution = mc.b64u.decode(bundle.institution.ed25519);
-  if (!expectedFingerprint || (await mc.fingerprint(institution)) !== expectedFingerprint.toLowerCase()) {
-    throw Object.assign(new mc.KeyListError("institution key mismatch"), { key: "institution" });
-  }
-  return institution;
-}
-
-/** Verify one signed key list for its destination, or throw with the "keylist" message. */
-async function verified(document, institution, slug) {
-  try {
-    return await mc.verifyKeyList(document, institution, slug);
-  } catch {
-    throw Object.assign(new mc.KeyListError(`key list of ${slug}`), { key: "keylist" });
-  }
-}
-
-/**
- * Verify the case's key lists. Returns handlers (kid -> key of the case's destinations: the only
- * signers of replies) and readers (those plus the recovery key: everyone a new message is sealed to).
- */
-async function caseKeys(bundle, expectedFingerprint) {
-  const institution = await institutionKey(bundle, expectedFingerprint);
-  const handlers = new Map();
-  for (const slug of bundle.case.destinations) {
-    for (const key of (await verified(bundle.key_lists[slug], institution, slug)).keys) handlers.set(key.kid, key);
-  }
-  const lists = [{ keys: [...handlers.values()] }];
-  for (const slug of bundle.recovery || []) lists.push(await verified(bundle.key_lists[slug], institution, slug));
-  return { institution, handlers, readers: recipientsOf(lists) };
-}
-
-/** Return an envelope's id: the hex of the header's 16 random bytes, as the server names it. */
-const envelopeId = (envelope) => mc.hex(mc.b64u.decode(envelope.hdr).slice(9, 25));
 
 /** Open one envelope, verifying its signer for its direction; return {kind, direction, plaintext} or null. */
 async function openEnvelope(envelope, key, bundle, handlers) {
@@ -204,10 +161,9 @@ async function unlockAndOpen(reader, form, text) {
   const file = form.querySelector("#key-file").files[0];
   const field = form.querySelector("#unlock-phrase");
   if (!file) return say(error, text.no_file);
-  const passphrase = field.value;
-  let key;
+  let kept;
   try {
-    key = await mc.unlockKeyFile(await file.text(), passphrase);
+    ({ key: unlocked, kept } = await unlock(file, field.value, reader.dataset.workspace));
   } catch (failure) {
     if (failure instanceof mc.WrongPassphrase) return say(error, text.wrong_phrase);
     if (failure instanceof mc.CryptoError) return say(error, text.bad_key_file);
@@ -215,27 +171,13 @@ async function unlockAndOpen(reader, form, text) {
   } finally {
     field.value = "";
   }
-  const held = await mc.holdKey(key);
-  unlocked = held ?? key;
   if (!(await openCase(reader, text))) {
     unlocked = null;
+    await keystore.forget(); // a key that reads none of this handler's cases is not kept
     return say(error, text.not_for_this_case);
   }
-  const kept = held !== null && (await keystore.remember(reader.dataset.workspace, held).catch(() => false));
   say(notice, kept ? text.opened_kept : text.opened);
   document.dispatchEvent(new CustomEvent("meldpunt:key-unlocked", { detail: { name: unlocked.name } }));
-}
-
-/** Send JSON to a casework endpoint with the session cookie and the form token; return {status, data}. */
-async function post(url, reader, body) {
-  const response = await fetch(url, {
-    method: "POST",
-    credentials: "same-origin",
-    cache: "no-store",
-    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": reader.dataset.csrf },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, data: await response.json().catch(() => ({})) };
 }
 
 /** Reload the case page with a notice of what was done; a kept key opens it again at once. */
@@ -261,23 +203,9 @@ async function sendReply(reader, form, action, text) {
     signer: unlocked.kid,
     signingSeed: unlocked.ed25519Seed,
   });
-  const answer = await post(reader.dataset.messagesUrl, reader, { action, envelope });
+  const answer = await post(reader.dataset.messagesUrl, reader.dataset.csrf, { action, envelope });
   if (answer.status !== 201) return say(error, `${text.refused} ${answer.data.error || answer.status}`);
   done(action === "reply" ? "replied" : action);
-}
-
-/** Wrap the data key of every envelope for readers; throws "not_all" if an envelope is not sealed to the own key. */
-async function rewrap(bundle, readers, { skipUnreadable }) {
-  const wraps = {};
-  for (const envelope of bundle.envelopes) {
-    if (!envelope.recipients.some((r) => r.kid === unlocked.kid)) {
-      if (skipUnreadable) continue;
-      throw Object.assign(new mc.NotARecipient("an envelope is not sealed to this key"), { key: "not_all" });
-    }
-    const added = await mc.wrapsFor(envelope, unlocked.x25519Private, readers);
-    if (added.length) wraps[envelopeId(envelope)] = added;
-  }
-  return wraps;
 }
 
 /** Forward the case: verify the new destination's signed key list, re-wrap for its keys only, send. */
@@ -291,8 +219,8 @@ async function forward(reader, form, text) {
   if (!response.ok) return say(error, response.status === 503 ? text.keylist : text.network);
   const list = await verified((await response.json()).key_list, current.institution, slug);
   const readers = list.keys.map((key) => ({ kid: key.kid, x25519: key.x25519 }));
-  const wraps = await rewrap(current.bundle, readers, { skipUnreadable: false });
-  const answer = await post(reader.dataset.forwardUrl, reader, { destination: slug, wraps });
+  const wraps = await rewrap(current.bundle, unlocked, readers, { skipUnreadable: false });
+  const answer = await post(reader.dataset.forwardUrl, reader.dataset.csrf, { destination: slug, wraps });
   if (answer.status !== 201) return say(error, `${text.refused} ${answer.data.error || answer.status}`);
   done("forwarded");
 }
@@ -300,9 +228,9 @@ async function forward(reader, form, text) {
 /** Give colleagues in the verified key lists access to envelopes they are not sealed to yet. */
 async function grant(reader, text) {
   const error = reader.querySelector("[data-action-error]");
-  const wraps = await rewrap(current.bundle, current.readers, { skipUnreadable: true });
+  const wraps = await rewrap(current.bundle, unlocked, current.readers, { skipUnreadable: true });
   if (!Object.keys(wraps).length) return say(reader.querySelector("[data-action-notice]"), text.grant_nothing);
-  const answer = await post(reader.dataset.grantUrl, reader, { wraps });
+  const answer = await post(reader.dataset.grantUrl, reader.dataset.csrf, { wraps });
   if (answer.status !== 201) return say(error, `${text.refused} ${answer.data.error || answer.status}`);
   done("granted");
 }
