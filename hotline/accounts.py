@@ -14,6 +14,9 @@ from hotline.keyring import KID_PREFIX_RE, Keyring, KeyringError
 from hotline.models import RECOVERY_KIND, ROLES, Destination, Handler, HandlerDestination
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+# Plainly one ASCII address: no spaces, newlines or the separators (, ; < >) that would make a mail header name two.
+EMAIL_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+EMAIL_MAX = 254
 
 
 class AccountError(ValueError):
@@ -84,8 +87,21 @@ def resolve_kid(ring: Keyring, session: Session, destinations: list[Destination]
     return found.pop()
 
 
+def check_email(email: str) -> None:
+    """Check that an e-mail address is plainly one address of at most 254 characters."""
+    if len(email) > EMAIL_MAX or not EMAIL_RE.fullmatch(email):
+        raise AccountError("email", "give one e-mail address of at most 254 characters, without spaces")
+
+
 def check_new(
-    session: Session, ring: Keyring, username: str, display_name: str, role: str, slugs: list[str], kid: str | None
+    session: Session,
+    ring: Keyring,
+    username: str,
+    display_name: str,
+    role: str,
+    slugs: list[str],
+    kid: str | None,
+    email: str | None = None,
 ) -> tuple[list[Destination], str | None]:
     """Check a new account's fields; return its destinations and full key id."""
     if not USERNAME_RE.match(username):
@@ -96,6 +112,8 @@ def check_new(
         raise AccountError("display_name", "give a name of at most 200 characters")
     if role not in ROLES:
         raise AccountError("role", f"the role must be one of {', '.join(ROLES)}")
+    if email is not None:
+        check_email(email)
     destinations = list(session.scalars(select(Destination).where(Destination.slug.in_(slugs))))
     unknown = sorted(set(slugs) - {d.slug for d in destinations})
     if unknown:
@@ -105,6 +123,8 @@ def check_new(
     if role == "admin":
         if destinations or kid:
             raise AccountError("admin_cases", "an admin has no destinations and no key: admins never see cases")
+        if email:
+            raise AccountError("admin_email", "an admin gets no notification mail: give no e-mail address")
         return [], None
     if not destinations:
         raise AccountError("destination_missing", "a handler needs at least one destination")
@@ -122,15 +142,18 @@ def create_handler(
     role: str = "handler",
     destinations: list[str] | None = None,
     kid: str | None = None,
+    email: str | None = None,
     actor: str = audit.CLI,
 ) -> tuple[Handler, str]:
     """Make an account with a generated initial password; return it and the password, to be shown once."""
     username, display_name = normalise_username(username), display_name.strip()
-    chosen, full_kid = check_new(session, ring, username, display_name, role, destinations or [], kid)
+    email = (email or "").strip() or None
+    chosen, full_kid = check_new(session, ring, username, display_name, role, destinations or [], kid, email)
     password = auth.generate_password()
     handler = Handler(
         username=username,
         display_name=display_name,
+        email=email,
         password_hash=auth.hash_password(password),
         totp_last_step=0,
         enrolled=False,

@@ -36,6 +36,14 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": 5,  # failed attempts (password or code) before an account is locked
     "LOGIN_LOCK_MINUTES": 15,
     "LOGIN_LIMIT": "30 per hour",  # login attempts per client, over all accounts
+    # `hotline notify` mails handlers the number of new and overdue cases; no SMTP host: notification off.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": True,
+    "MAIL_FROM": None,
+    "BASE_URL": None,  # where handlers reach the site, for the login link in the mail
 }
 
 DEMO_FILE = "demo.json"

@@ -135,6 +135,7 @@ class Handler(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))  # for `hotline notify`: counts only, never a case
     password_hash: Mapped[str] = mapped_column(Text)
     # Base32, set when enrolment starts; never shown again once enrolled (no server key exists to seal it).
     totp_secret: Mapped[str | None] = mapped_column(String(64))

@@ -42,6 +42,8 @@ def field_errors() -> dict[str, tuple[str, str]]:
             _("Deze sleutel staat niet in de ondertekende sleutellijst van elke gekozen bestemming."),
         ),
         "key_list": ("kid", _("De sleutellijst van een gekozen bestemming is niet geldig ondertekend.")),
+        "email": ("email", _("Geef één e-mailadres van hoogstens 254 tekens, zonder spaties.")),
+        "admin_email": ("email", _("Een beheerder krijgt geen e-mail over meldingen: laat het e-mailadres leeg.")),
     }
 
 
@@ -107,6 +109,7 @@ def create_handler() -> tuple[str, int]:
         "role": form.get("role", "") if form.get("role") in ROLES else "handler",
         "destinations": form.getlist("destinations"),
         "kid": form.get("kid", "").strip()[:64],
+        "email": form.get("email", "").strip()[: accounts.EMAIL_MAX + 1],  # one more, so a long one is refused
     }
     session = get_session()
     ring = keyring()
@@ -119,6 +122,7 @@ def create_handler() -> tuple[str, int]:
             role=values["role"],
             destinations=values["destinations"],
             kid=values["kid"] or None,
+            email=values["email"] or None,
             actor=g.handler.id,
         )
     except accounts.AccountError as exc:

@@ -17,11 +17,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from hotline import bundle, cases, config, create_app, crypto, db, keyring, routing
+from hotline import bundle, cases, config, create_app, crypto, db, keyring, notify, routing
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 NOT_INITIALISED = "database not initialised: run `hotline init` or `hotline demo` first"
-DOMAIN_ERRORS = (config.ConfigError, routing.RoutingError, crypto.CryptoError, keyring.KeyringError, cases.CaseNotFound)
+DOMAIN_ERRORS = (
+    config.ConfigError,
+    routing.RoutingError,
+    crypto.CryptoError,
+    keyring.KeyringError,
+    cases.CaseNotFound,
+    notify.NotifyError,
+)
 INPUT_ERRORS = (
     bundle.BundleError,
     json.JSONDecodeError,

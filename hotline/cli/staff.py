@@ -1,10 +1,10 @@
-"""Staff accounts and the audit log."""
+"""Staff accounts, their mail about waiting cases, and the audit log."""
 
 from __future__ import annotations
 
 import click
 
-from hotline import accounts, audit, extensions
+from hotline import accounts, audit, cases, extensions, notify
 from hotline.cli.base import (
     HotlineError,
     app_session,
@@ -23,7 +23,10 @@ def handler_group() -> None:
 @click.option("--role", default="handler", show_default=True, type=click.Choice(["handler", "admin"]), help="Role.")
 @click.option("--destination", "destinations", multiple=True, help="Slug of a destination (repeatable; handlers).")
 @click.option("--kid", help="Key id of the handler's registered key, or its first 8+ hex digits (handlers).")
-def handler_add(username: str, name: str, role: str, destinations: tuple[str, ...], kid: str | None) -> None:
+@click.option("--email", help="Address for `hotline notify` (handlers; optional). The mail never holds a case.")
+def handler_add(
+    username: str, name: str, role: str, destinations: tuple[str, ...], kid: str | None, email: str | None
+) -> None:
     """Create an account and print its initial password once; TOTP is set up at the first login."""
     with app_session() as (app, session):
         try:
@@ -35,6 +38,7 @@ def handler_add(username: str, name: str, role: str, destinations: tuple[str, ..
                 role=role,
                 destinations=list(destinations),
                 kid=kid,
+                email=email,
             )
         except accounts.AccountError as exc:
             raise HotlineError(str(exc)) from exc
@@ -44,7 +48,7 @@ def handler_add(username: str, name: str, role: str, destinations: tuple[str, ..
 
 @handler_group.command("list")
 def handler_list() -> None:
-    """Show every account with its role, destinations and state, never a secret."""
+    """Show every account with its role, destinations, state and e-mail address, never a secret."""
     with app_session() as (_app, session):
         rows = [
             (
@@ -53,11 +57,12 @@ def handler_list() -> None:
                 "inactive" if not h.active else ("active" if h.enrolled else "not enrolled"),
                 (h.kid or "-")[:16],
                 ",".join(d.slug for d in h.destinations) or "-",
+                h.email or "",
             )
             for h in accounts.all_handlers(session)
         ]
-    for row in rows or [("no accounts", "", "", "", "")]:
-        click.echo(f"{row[0]:<24} {row[1]:<8} {row[2]:<13} {row[3]:<17} {row[4]}".rstrip())
+    for row in rows or [("no accounts", "", "", "", "", "")]:
+        click.echo(f"{row[0]:<24} {row[1]:<8} {row[2]:<13} {row[3]:<17} {row[4]:<24} {row[5]}".rstrip())
 
 
 @handler_group.command("deactivate")
@@ -72,6 +77,31 @@ def handler_deactivate(username: str) -> None:
         if handler.active:
             accounts.deactivate(session, handler)
     click.echo(f"deactivated {handler.username}")
+
+
+@cli.command("notify")
+@click.option("--dry-run", is_flag=True, help="Only show the counts; send nothing.")
+def notify_command(dry_run: bool) -> None:
+    """Mail each handler with an e-mail address how many cases are new or overdue; never a case. Run it from cron."""
+    with app_session() as (app, session):
+        mail = notify.mail_settings(app.config)
+        if mail is None:
+            click.echo("notification is off: HOTLINE_SMTP_HOST is not set")
+            return
+        found = notify.tallies(session, cases.today())
+    waiting = [tally for tally in found if tally.waiting]
+    refused = set() if dry_run else notify.send(mail, [notify.compose(mail, tally) for tally in waiting])
+    for tally in found:
+        state = "skipped" if not tally.waiting else ("would mail" if dry_run else "mailed")
+        state = "refused" if tally.email in refused else state
+        click.echo(f"{tally.username}: {tally.new} new, {tally.overdue} overdue, {state}")
+    if not found:
+        click.echo("no one to notify: no active, enrolled handler has an e-mail address")
+    if dry_run:
+        click.echo("dry run: nothing was sent")
+    if refused:
+        names = ", ".join(tally.username for tally in found if tally.email in refused)
+        raise HotlineError(f"the mail server refused the address of {names}")
 
 
 @cli.command("audit")
