@@ -32,7 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter = security.init_app(app)
     app.extensions["hotline.limiter"] = limiter
 
-    from hotline import admin, api, casework, errors, reports, staff
+    from hotline import admin, api, casework, errors, guide, info, reports, staff
 
     budgets = security.budgets(limiter)
     errors.init_app(app)
@@ -40,5 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     staff.init_app(app)
     casework.init_app(app, budgets)
     admin.init_app(app)
+    info.init_app(app)
+    guide.init_app(app)
     api.init_app(app, budgets)  # after errors: it answers JSON for /api/ paths and defers to them elsewhere
     return app

@@ -120,8 +120,9 @@ def index() -> str:
 
 @bp.get("/report")
 def report() -> tuple[str, int]:
-    """Show step one: what happened, and for which programme."""
-    return render_step1(forms.Routed())
+    """Show step one: what happened, and for which programme; ?category= (as the guide links) chooses one."""
+    category = request.args.get("category", "")
+    return render_step1(forms.Routed(category=category if category in routing().categories else ""))
 
 
 @bp.post("/report/details")

@@ -1,0 +1,277 @@
+"""The guide "Waar kan ik terecht?": questions without JavaScript, doors with reasons, from data files."""
+
+from __future__ import annotations
+
+import html
+import re
+import tomllib
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+import hotline
+from hotline import routing
+from hotline.guide import advice, doors
+
+HEADSCARF = {
+    "category": "discrimination.religion",
+    "phase": "search",
+    "urgency": "over",
+    "crime": "no",
+    "wish": "action",
+}
+UNPAID_HOURS = {
+    "category": "labour.working_hours",
+    "phase": "during",
+    "urgency": "ongoing",
+    "crime": "no",
+    "wish": "action",
+}
+DOOR = re.compile(r'<li data-door="([a-z_]+)">(.*?)</li>\s*(?=<li data-door|</ol>)', re.S)
+
+
+def english(client: FlaskClient) -> FlaskClient:
+    client.get("/lang/en?next=/guide")
+    return client
+
+
+def shown_doors(client: FlaskClient, answers: dict[str, str]) -> dict[str, str]:
+    """Return door slug -> the text of its item, in the order shown."""
+    response = client.get("/guide/advice", query_string=answers)
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    return {slug: html.unescape(body) for slug, body in DOOR.findall(response.get_data(as_text=True))}
+
+
+def why(item: str) -> str:
+    match = re.search(r"<span data-why>(.*?)</span>", item, re.S)
+    assert match
+    return match.group(1).strip()
+
+
+def test_headscarf_rejection_in_english_gives_the_discrimination_doors(client: FlaskClient) -> None:
+    shown = shown_doors(english(client), HEADSCARF)
+    assert list(shown) == ["hotline", "confidential_adviser", "discrimination_service", "college"]
+    assert "Your programme's internship coordinator" in shown["hotline"]
+    assert 'href="/report?category=discrimination.religion"' in shown["hotline"]
+    assert "recruitment and selection of interns" in why(shown["college"])
+    assert "cannot be anonymous" in why(shown["college"])
+    assert "https://www.discriminatie.nl" in shown["discrimination_service"]
+
+
+def test_headscarf_rejection_with_threats_adds_the_police(client: FlaskClient) -> None:
+    shown = shown_doors(english(client), HEADSCARF | {"crime": "yes"})
+    assert "criminal discrimination" in why(shown["police"])
+
+
+def test_unpaid_hours_in_english_give_the_labour_doors_and_not_the_college(client: FlaskClient) -> None:
+    shown = shown_doors(english(client), UNPAID_HOURS)
+    assert list(shown) == ["hotline", "labour_inspectorate"]
+    assert "Your programme's internship coordinator" in shown["hotline"]
+    assert "The Netherlands Labour Authority" in shown["hotline"]
+    assert "its own reporting channel" in shown["labour_inspectorate"]
+    assert 'href="/report?category=labour.working_hours"' in shown["hotline"]
+
+
+@pytest.mark.parametrize("answers", [HEADSCARF, UNPAID_HOURS], ids=["headscarf", "unpaid hours"])
+def test_every_door_carries_its_reason(client: FlaskClient, answers: dict[str, str]) -> None:
+    shown = shown_doors(english(client), answers)
+    assert all(why(item) for item in shown.values())
+    kinds = shown["hotline"].split("<li data-kind>")[1:]
+    assert kinds and all(why(kind) for kind in kinds)
+
+
+def test_immediate_danger_shows_112_first(client: FlaskClient) -> None:
+    shown = shown_doors(client, UNPAID_HOURS | {"urgency": "danger"})
+    assert list(shown)[0] == "emergency"
+    assert "Bel eerst 112" in why(shown["emergency"])
+
+
+def test_prefilled_link_preselects_the_category_on_the_report_form(client: FlaskClient) -> None:
+    body = english(client).get("/report?category=discrimination.religion").get_data(as_text=True)
+    assert re.search(r'value="discrimination\.religion" required\s+checked', body)
+    assert body.count("checked") == 1 + body.count('name="phase" value="" checked')
+
+
+@pytest.mark.parametrize("category", ["nonsense", "discrimination.*", ""])
+def test_an_unknown_category_on_the_report_form_is_ignored(client: FlaskClient, category: str) -> None:
+    response = client.get("/report", query_string={"category": category})
+    assert response.status_code == 200
+    assert not re.search(r'name="category" value="[^"]+" required\s+checked', response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("question", ["category", "phase", "urgency", "wish", "crime"])
+def test_a_missing_answer_is_a_400_that_names_it_and_keeps_the_rest(client: FlaskClient, question: str) -> None:
+    answers = {k: v for k, v in HEADSCARF.items() if k != question}
+    response = english(client).get("/guide/advice", query_string=answers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'aria-describedby="{question}-error"' in body
+    assert re.search(rf'<p class="error" id="{question}-error">Choose [^<]+</p>', body)
+    for other, value in answers.items():
+        assert re.search(rf'name="{other}" value="{re.escape(value)}" required\s+checked', body), other
+
+
+def test_an_invalid_answer_is_a_400_in_dutch_by_default(client: FlaskClient) -> None:
+    response = client.get("/guide/advice", query_string=HEADSCARF | {"urgency": "tomorrow"})
+    assert response.status_code == 400
+    assert "Kies hoe dringend het is." in response.get_data(as_text=True)
+
+
+def test_the_questions_work_without_javascript(client: FlaskClient) -> None:
+    body = client.get("/guide").get_data(as_text=True)
+    assert '<form method="get" action="/guide/advice">' in body
+    assert body.count("<fieldset") == body.count("<legend>") == 5
+    assert "<script" not in body and " style=" not in body
+    assert not re.search(r'(src|action)="(https?:)?//', body)
+
+
+def test_advice_links_out_but_loads_nothing_from_another_host(client: FlaskClient) -> None:
+    body = client.get("/guide/advice", query_string=HEADSCARF).get_data(as_text=True)
+    assert not re.search(r'(src|action)="(https?:)?//', body)
+    assert "<script" not in body and " style=" not in body
+    external = re.findall(r'<a href="(https?://[^"]+)"([^>]*)>', body)
+    assert external and all(url.startswith("https://") and "noreferrer" in rest for url, rest in external)
+
+
+def test_home_page_and_nav_link_to_the_guide(client: FlaskClient) -> None:
+    body = client.get("/").get_data(as_text=True)
+    assert body.count('href="/guide"') >= 2
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Path:
+    """The test app's instance folder, where routing.toml and guide.toml overrides live."""
+    folder = tmp_path / "instance"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def overridden(instance: Path) -> Iterator[Path]:
+    """Instance overrides, written before the app is made: a routing and a guide change."""
+    (instance / "routing.toml").write_text(
+        '[routes]\n"labour.*" = [{ kind = "programme", reason = "only the programme here" }]\n', "utf-8"
+    )
+    (instance / "guide.toml").write_text(
+        """
+[doors.ombudsman]
+name = { nl = "Studentenombudsman", en = "Student ombudsman" }
+description = { nl = "Onafhankelijk.", en = "Independent." }
+url = "https://ombudsman.example.nl"
+
+[[rules]]
+door = "ombudsman"
+group = ["labour"]
+why = { nl = "Omdat het kan.", en = "Because it can help." }
+
+[[rules]]
+door = "hotline"
+why = { nl = "Hier.", en = "Here." }
+""",
+        "utf-8",
+    )
+    yield instance
+
+
+def test_doors_come_from_the_guide_and_routing_files(overridden: Path, client: FlaskClient) -> None:
+    shown = shown_doors(english(client), UNPAID_HOURS)
+    assert list(shown) == ["ombudsman", "hotline"]
+    assert why(shown["ombudsman"]) == "Because it can help."
+    assert "Your programme's internship coordinator" in shown["hotline"]
+    assert "Labour Authority" not in shown["hotline"]
+
+
+def test_a_malformed_guide_file_stops_the_app(app: Flask, instance: Path) -> None:
+    (instance / "guide.toml").write_text('[[rules]]\ndoor = "nowhere"\nwhy = { nl = "x", en = "y" }\n', "utf-8")
+    with pytest.raises(doors.GuideError, match="unknown door nowhere"):
+        hotline.create_app({"TESTING": True})
+
+
+def test_invalid_toml_in_the_guide_file_stops_the_app(app: Flask, instance: Path) -> None:
+    (instance / "guide.toml").write_text("[doors\n", "utf-8")
+    with pytest.raises(doors.GuideError, match="guide.toml"):
+        hotline.create_app({"TESTING": True})
+
+
+BROKEN: dict[str, Any] = {
+    "an unknown answer": ({"door": "police", "urgency": ["someday"], "why": {"nl": "x", "en": "y"}}, "urgency must be"),
+    "an unknown group": ({"door": "police", "group": ["sports"], "why": {"nl": "x", "en": "y"}}, "group must be"),
+    "an unknown condition": ({"door": "police", "mood": ["sad"], "why": {"nl": "x", "en": "y"}}, "unknown condition"),
+    "a reason without English": ({"door": "police", "why": {"nl": "x"}}, "English"),
+}
+
+
+@pytest.mark.parametrize(("rule", "message"), BROKEN.values(), ids=BROKEN.keys())
+def test_a_broken_rule_is_refused(rule: dict[str, Any], message: str) -> None:
+    data = shipped()
+    data["rules"] = [rule]
+    with pytest.raises(doors.GuideError, match=message):
+        doors.parse(data, routing.load())
+
+
+def test_a_link_that_is_not_https_is_refused() -> None:
+    data = shipped()
+    data["doors"]["police"]["url"] = "http://www.politie.nl"
+    with pytest.raises(doors.GuideError, match="https"):
+        doors.parse(data, routing.load())
+
+
+def test_every_destination_kind_needs_a_text() -> None:
+    data = shipped()
+    del data["kinds"]["di_office"]
+    with pytest.raises(doors.GuideError, match="di_office"):
+        doors.parse(data, routing.load())
+
+
+def shipped() -> dict[str, Any]:
+    """Return the shipped guide.toml, parsed, for a test to break."""
+    return tomllib.loads(resources.files("hotline").joinpath("guide.toml").read_text("utf-8"))
+
+
+def answers(**values: str) -> advice.Answers:
+    result = advice.read_answers(HEADSCARF | values, routing.load().categories)
+    assert not result.errors
+    return result
+
+
+def test_advise_picks_the_first_matching_rule_of_each_door() -> None:
+    guide = doors.load(routing.load())
+    chosen = advice.advise(guide, answers(wish="register"), "discrimination", [("programme", False)])
+    college = next(a for a in chosen if a.door.slug == "college")
+    assert "anoniem melden" in college.why["nl"]
+    assert not any(a.door.slug == "police" for a in chosen)
+
+
+def test_advise_lists_the_hotline_kinds_in_routing_order() -> None:
+    guide = doors.load(routing.load())
+    chosen = advice.advise(guide, answers(), "labour", [("labour_inspectorate", False), ("di_office", True)])
+    hotline_door = next(a for a in chosen if a.door.this_hotline)
+    assert [v.name["en"] for v in hotline_door.via] == [
+        "The Netherlands Labour Authority",
+        "The diversity and inclusion office",
+    ]
+    assert [v.optional for v in hotline_door.via] == [False, True]
+
+
+def test_advise_leaves_out_the_hotline_when_it_cannot_take_the_category() -> None:
+    guide = doors.load(routing.load())
+    chosen = advice.advise(guide, answers(), "discrimination", [])
+    assert "hotline" not in [a.door.slug for a in chosen]
+
+
+def test_advise_for_danger_puts_112_first_whatever_the_group() -> None:
+    guide = doors.load(routing.load())
+    for group in ("discrimination", "harassment", "misuse", "labour"):
+        chosen = advice.advise(guide, answers(urgency="danger"), group, [("programme", False)])
+        assert chosen[0].door.slug == "emergency", group
+
+
+def test_read_answers_keeps_the_valid_ones() -> None:
+    read = advice.read_answers({"category": "misuse.tasks", "phase": "later", "wish": " register "}, ["misuse.tasks"])
+    assert (read.category, read.phase, read.wish) == ("misuse.tasks", "", "register")
+    assert set(read.errors) == {"phase", "urgency", "crime"}
