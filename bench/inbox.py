@@ -84,6 +84,9 @@ def fill(session: Session, number: int) -> None:
                     "ack_due": received + dt.timedelta(days=7),
                     "feedback_due": cases.add_months(received, 3),
                     "acknowledged_on": received + dt.timedelta(days=rng.randint(0, 9)) if acked else None,
+                    "feedback_on": received + dt.timedelta(days=rng.randint(10, 120))
+                    if acked and rng.random() < 0.6
+                    else None,
                     "closed_on": min(TODAY, received + dt.timedelta(days=rng.randint(20, 200)))
                     if status == "closed"
                     else None,

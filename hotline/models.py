@@ -63,7 +63,9 @@ class Case(Base):
     # visiting the rows (bench/inbox.py: a deep page 131 -> 27 ms, the group counts 43 -> 16 ms at 100,000 cases).
     __table_args__ = (
         Index("ix_case_status_received_on", "status", "received_on", "id"),
-        Index("ix_case_inbox", "id", "status", "acknowledged_on", "ack_due", "feedback_due", "received_on"),
+        Index(
+            "ix_case_inbox", "id", "status", "acknowledged_on", "ack_due", "feedback_due", "received_on", "feedback_on"
+        ),
         Index("ix_case_ack_due", "ack_due"),
         Index("ix_case_feedback_due", "feedback_due"),
     )
@@ -82,6 +84,7 @@ class Case(Base):
     feedback_due: Mapped[dt.date] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     acknowledged_on: Mapped[dt.date | None] = mapped_column(Date)  # a handler's personal acknowledgement
+    feedback_on: Mapped[dt.date | None] = mapped_column(Date)  # a handler's first answer in substance
 
     routes: Mapped[list[CaseRoute]] = relationship(back_populates="case", cascade="all, delete-orphan")
     envelopes: Mapped[list[EnvelopeRecord]] = relationship(

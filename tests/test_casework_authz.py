@@ -188,6 +188,14 @@ def grouped(session: Any, today: dt.date) -> dict[str, str]:
         "in_progress": add_case(
             session, "verpleegkunde", today - days(20), status="in_progress", acknowledged_on=today - days(18)
         ),
+        "answered": add_case(  # past its feedback day, but answered in substance in time: not overdue
+            session,
+            "verpleegkunde",
+            today - days(100),
+            status="in_progress",
+            acknowledged_on=today - days(98),
+            feedback_on=today - days(40),
+        ),
         "forwarded": add_case(
             session, "verpleegkunde", today - days(30), status="forwarded", acknowledged_on=today - days(29)
         ),
@@ -205,13 +213,14 @@ def test_the_inbox_groups_cases_and_marks_the_overdue_ones(
 ) -> None:
     log_in(client, clock, handler_b)
     body = inbox_page(client).get_data(as_text=True)
-    assert counts(body) == {"new": 1, "overdue": 2, "in_progress": 2, "closed": 1}
+    assert counts(body) == {"new": 1, "overdue": 2, "in_progress": 3, "closed": 1}
     assert rows(body) == [grouped["new"]]
     overdue = inbox_page(client, group="overdue").get_data(as_text=True)
     assert set(rows(overdue)) == {grouped["late_ack"], grouped["late_feedback"]}
     assert overdue.count('class="overdue"') == 2 and overdue.count('<strong class="late">te laat</strong>') == 2
     assert set(rows(inbox_page(client, group="in_progress").get_data(as_text=True))) == {
         grouped["in_progress"],
+        grouped["answered"],
         grouped["forwarded"],
     }
     closed = inbox_page(client, group="closed").get_data(as_text=True)

@@ -66,10 +66,13 @@ def test_a_reply_reaches_the_student_verified_and_is_audited(
     token, case_id = filed
     log_in(client, clock, handler)
     response = send_reply(client, case_id, key, "We nemen contact op met het stagebedrijf.")
-    assert response.status_code == 201 and response.get_json() == {"status": "received"}
+    assert response.status_code == 201 and response.get_json() == {"status": "in_progress"}
     page = status_page(app, token)
     assert "We nemen contact op met het stagebedrijf." in page and "Verpleegkunde" in page
-    assert actions(session, case_id) == [("replied", None)]
+    assert actions(session, case_id) == [("replied", None), ("status_changed", "in_progress")]
+    session.expire_all()
+    case = session.get(Case, case_id)
+    assert case.acknowledged_on == case.feedback_on == cases.today()
 
 
 def test_acknowledging_with_a_reply_takes_the_case_in_progress(
@@ -79,7 +82,8 @@ def test_acknowledging_with_a_reply_takes_the_case_in_progress(
     log_in(client, clock, handler)
     assert send_reply(client, case_id, key, "Ontvangen.", action="acknowledge").get_json() == {"status": "in_progress"}
     session.expire_all()
-    assert session.get(Case, case_id).acknowledged_on == cases.today()
+    case = session.get(Case, case_id)
+    assert (case.acknowledged_on, case.feedback_on) == (cases.today(), None)  # receipt only: no answer yet
     assert 'data-case-status="in_progress"' in status_page(app, token)
     assert actions(session, case_id) == [("replied", None), ("status_changed", "in_progress")]
 

@@ -1,7 +1,8 @@
 """A destination's inbox: its cases grouped as new, overdue, in progress and closed, sorted and paged.
 
 Metadata only. A case is overdue when no handler acknowledged it by its ack_due day, or when
-it is still open after its feedback_due day; overdue wins over new and in progress.
+no handler answered it in substance (a reply or the closing summary) by its feedback_due day;
+overdue wins over new and in progress, and a closed case is never overdue.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def parse(args: Mapping[str, str]) -> Query:
 def is_overdue(today: dt.date) -> ColumnElement[bool]:
     """Return the condition of an overdue case."""
     late_ack = and_(Case.acknowledged_on.is_(None), Case.ack_due < today)
-    return and_(Case.status != "closed", or_(late_ack, Case.feedback_due < today))
+    late_feedback = and_(Case.feedback_on.is_(None), Case.feedback_due < today)
+    return and_(Case.status != "closed", or_(late_ack, late_feedback))
 
 
 def condition(group: str, today: dt.date) -> ColumnElement[bool]:
@@ -124,7 +126,8 @@ def page(session: Session, destination: Destination, query: Query, today: dt.dat
 def overdue(case: Case, today: dt.date) -> bool:
     """Tell whether one loaded case is overdue (the same rule as is_overdue)."""
     late_ack = case.acknowledged_on is None and case.ack_due < today
-    return case.status != "closed" and (late_ack or case.feedback_due < today)
+    late_feedback = case.feedback_on is None and case.feedback_due < today
+    return case.status != "closed" and (late_ack or late_feedback)
 
 
 def destination_of(handler: Handler, slug: str) -> Destination | None:

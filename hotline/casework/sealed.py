@@ -68,7 +68,13 @@ def reply(
     )
     checks.check_new_ids(session, [("envelope", sealed)])
     case.envelopes.append(cases.record_of(sealed, case, today))
+    # Any answer acknowledges the report personally; a reply or the closing summary is also feedback.
+    case.acknowledged_on = case.acknowledged_on or today
+    if action != "acknowledge":
+        case.feedback_on = case.feedback_on or today
     audit.record(session, handler.id, "replied", case.id)
+    if action == "reply" and case.status in ("received", "forwarded"):
+        action = "acknowledge"  # answering a new or forwarded case takes it in progress
     if action != "reply":
         try:
             apply_transition(session, handler, case, action, today)
