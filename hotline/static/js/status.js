@@ -56,7 +56,9 @@ async function render(root, session, found, notice) {
     if (destination.kind === "recovery") continue;
     const item = document.getElementById("destination-item").content.cloneNode(true);
     item.querySelector("[data-name]").textContent = destination.name;
-    item.querySelector("[data-forwarded]").hidden = !destination.forwarded;
+    const mark = item.querySelector("[data-forwarded]");
+    if (destination.forwarded) mark.hidden = false;
+    else mark.remove();
     routed.append(item);
   }
   const list = page.querySelector("[data-messages]");
