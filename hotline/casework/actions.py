@@ -102,14 +102,12 @@ def access(slug: str) -> str | tuple[str, int]:
     destination = inbox_query.destination_of(g.handler, slug)
     if destination is None:
         abort(404)
+    unverifiable = False
     try:
         case_ids, missing = sealed.lacking_access(get_session(), keyring(), destination)
     except KeyringError:
         get_session().rollback()
-        case_ids, missing = [], []
-        unverifiable = True
-    else:
-        unverifiable = False
+        case_ids, missing, unverifiable = [], [], True
     return render_template(
         "casework/access.html", destination=destination, case_ids=case_ids, missing=missing, unverifiable=unverifiable
     )
