@@ -223,3 +223,40 @@ def test_the_keyboard_focus_is_visible(live_server: str, js_page: Any) -> None:
         style = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
         width = page.evaluate("() => parseFloat(getComputedStyle(document.activeElement).outlineWidth)")
         assert style != "none" and width >= 2, (selector, style, width)
+
+
+def assert_flagged(page: Any, field: str, error: str) -> None:
+    """A browser-side check marked the field invalid, tied it to the announced message and focused it."""
+    element = page.locator(f"#{field}")
+    assert element.get_attribute("aria-invalid") == "true", field
+    announced = page.locator(f"#{element.get_attribute('aria-describedby')}")
+    assert announced.is_visible() and announced.get_attribute("role") == "alert", field
+    assert error in announced.text_content(), field
+    assert page.evaluate("document.activeElement.id") == field
+
+
+def test_errors_found_by_the_scripts_are_tied_to_their_fields(
+    live_server: str, js_page: Any, client: FlaskClient
+) -> None:
+    page = js_page.page
+    page.goto(f"{live_server}/report")
+    page.check(f'input[name="category"][value="{FILLED}"]')
+    page.select_option("#programme", "hbo-ict")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".browser-path:not([hidden])")
+    page.fill("#description", "Iets gebeurd.")
+    page.fill("#date_from", "2026-03-02")
+    page.fill("#date_to", "2026-03-01")
+    page.click("#report-form button[type=submit]")
+    assert_flagged(page, "date_to", "einddatum")
+    page.fill("#date_to", "")
+    page.fill("#description", "")
+    page.evaluate("document.querySelector('#description').removeAttribute('required')")
+    page.click("#report-form button[type=submit]")
+    assert_flagged(page, "description", "Beschrijf")
+    assert page.locator("#date_to").get_attribute("aria-invalid") is None
+    page.goto(f"{live_server}/status")
+    page.wait_for_selector("#status-form .browser-path:not([hidden])")
+    page.fill("#token", "ABCDE")
+    page.click("#status-form button[type=submit]")
+    assert_flagged(page, "token", "27 letters")

@@ -34,6 +34,21 @@ export function say(element, text) {
   element.hidden = !text;
 }
 
+/** Mark a field invalid and tie it to the announced error (aria-describedby), then focus it; null clears all marks. */
+export function flag(form, field, error) {
+  for (const marked of form.querySelectorAll("[data-flagged]")) {
+    marked.removeAttribute("aria-invalid");
+    marked.removeAttribute("aria-describedby");
+    marked.removeAttribute("data-flagged");
+  }
+  if (!field) return;
+  error.id ||= `${form.id || "form"}-browser-error`;
+  field.setAttribute("aria-invalid", "true");
+  field.setAttribute("aria-describedby", error.id);
+  field.setAttribute("data-flagged", "");
+  field.focus();
+}
+
 /** Call the JSON API without cookies; return {ok, status, data}. */
 export async function api(base, path, body) {
   const options = { credentials: "omit", cache: "no-store", headers: { Accept: "application/json" } };

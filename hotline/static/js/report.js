@@ -1,7 +1,7 @@
 // The browser path of the report form: the token, the keys and the sealing stay on this device.
 // Only the lookup key, two public keys and sealed envelopes are sent.
 import * as mc from "./meldpunt-crypto.js";
-import { api, capable, instance, messages, recipientsOf, say, utf8, verifyLists } from "./page.js";
+import { api, capable, flag, instance, messages, recipientsOf, say, utf8, verifyLists } from "./page.js";
 
 const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/webp", "image/gif"]);
 
@@ -48,6 +48,16 @@ function problem(form, limits) {
   return null;
 }
 
+// The field each problem of problem() belongs to, for aria-invalid and focus.
+const PROBLEM_FIELDS = {
+  description: "#description",
+  description_long: "#description",
+  dates: "#date_from",
+  date_order: "#date_to",
+  attachments_count: "#attachments",
+  attachments_size: "#attachments",
+};
+
 /** Replace the form with the confirmation page, the token written as text. */
 function showToken(token, answer) {
   const page = document.getElementById("token-page").content.cloneNode(true);
@@ -66,6 +76,7 @@ async function submit(form, state, text) {
   const error = form.querySelector("[data-browser-error]");
   const progress = form.querySelector("[data-progress]");
   const key = problem(form, state.settings.limits);
+  flag(form, key ? form.querySelector(PROBLEM_FIELDS[key]) : null, error);
   if (key) return say(error, text[key]);
   const chosen = state.destinations.filter((d) => !d.optional || form.querySelector(`input[name="destinations"][value="${d.slug}"]`)?.checked);
   const lists = chosen.map((d) => state.verified.get(d.slug));
@@ -82,6 +93,7 @@ async function submit(form, state, text) {
     files = await Promise.all([...form.attachments.files].filter((file) => file.name).map(attachmentPayload));
   } catch (failure) {
     say(progress, "");
+    flag(form, form.attachments, error);
     return say(error, text.image);
   }
   const report = {

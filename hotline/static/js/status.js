@@ -1,7 +1,7 @@
 // The browser path of the status page: the token stays on this device, which derives the keys,
 // opens the replies and seals follow-up messages. Decrypted text is written with textContent.
 import * as mc from "./meldpunt-crypto.js";
-import { api, capable, fromUtf8, instance, messages, recipientsOf, say, utf8, verifyLists } from "./page.js";
+import { api, capable, flag, fromUtf8, instance, messages, recipientsOf, say, utf8, verifyLists } from "./page.js";
 
 /** Return the label texts rendered by the server: statuses and categories. */
 function labels() {
@@ -97,6 +97,7 @@ async function send(root, session, form, lists) {
   const { text, keys } = session;
   const error = root.querySelector("[data-error]");
   const message = form.message.value.trim();
+  flag(form, message ? null : form.message, error);
   if (!message) return say(error, text.message_empty);
   if (lists.some((list) => list instanceof Error)) return say(error, text.keylist);
   const own = { kid: await mc.fingerprint(keys.replyPublic), x25519: keys.replyPublic };
@@ -130,7 +131,9 @@ async function enhance(form) {
     let token;
     try {
       token = mc.tokens.normalise(form.token.value);
+      flag(form, null, error);
     } catch (failure) {
+      flag(form, form.token, error);
       return say(error, failure instanceof mc.TokenChecksumError ? text.token_typo : text.token_malformed);
     }
     try {
