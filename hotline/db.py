@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, exc, inspect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -19,16 +20,31 @@ class Base(DeclarativeBase):
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # Writers from several processes (gunicorn workers) queue for the lock instead of failing after 5 s.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left in free pages
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
+def _remember_pid(_dbapi_connection: Any, record: Any) -> None:
+    record.info["pid"] = os.getpid()
+
+
+def _refuse_inherited(_dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    # A connection made before a fork (gunicorn --preload) must never be shared with the parent.
+    if record.info.get("pid") != os.getpid():
+        record.dbapi_connection = proxy.dbapi_connection = None
+        raise exc.DisconnectionError("connection made in another process; connecting anew")
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, secure_delete and foreign keys."""
+    """Create an engine that each forked process reconnects; SQLite gets WAL, secure_delete, foreign keys."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "connect", _remember_pid)
+    event.listen(engine, "checkout", _refuse_inherited)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

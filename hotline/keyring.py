@@ -103,7 +103,9 @@ class Keyring:
         missing = [s for s in slugs if s not in found]
         if missing:
             raise KeyringError(f"unknown destination: {', '.join(missing)}")
-        return {slug: self.for_destination(session, found[slug]) for slug in slugs}
+        # Sorted: recording a newer list version updates destination rows, always in the same order.
+        verified = {slug: self.for_destination(session, found[slug]) for slug in sorted(slugs)}
+        return {slug: verified[slug] for slug in slugs}
 
 
 def edit_keys(
