@@ -263,9 +263,11 @@ def import_private_key(data: dict[str, Any], passphrase: str) -> PrivateKey:
         kdf = data["kdf"]
         if kdf["name"] != "PBKDF2-HMAC-SHA256" or not 1 <= int(kdf["iterations"]) <= 10_000_000:
             raise BadKeyFile("unsupported key derivation")
-        key = _pbkdf2(passphrase, b64d(kdf["salt"]), int(kdf["iterations"]))
         nonce, sealed, kid = b64d(data["cipher"]["nonce"]), b64d(data["ciphertext"]), str(data["kid"])
-    except (KeyError, TypeError, ValueError, MalformedEnvelope) as exc:
+        if len(nonce) != 12:
+            raise BadKeyFile("the key file's nonce is not 12 bytes")
+        key = _pbkdf2(passphrase, b64d(kdf["salt"]), int(kdf["iterations"]))
+    except (KeyError, TypeError, ValueError, OverflowError, MalformedEnvelope) as exc:  # int(inf): OverflowError
         raise BadKeyFile("malformed key file") from exc
     try:
         secret = AESGCM(key).decrypt(nonce, sealed, _keyfile_aad(VERSION, kdf, kid))

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import IO, Any
 
-from flask import Flask, Request, Response, current_app, request
+from flask import Flask, Request, Response, current_app, g, request
 from flask_limiter import Limiter, RouteLimit
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.serving import WSGIRequestHandler
 
 CSP = "; ".join(
@@ -95,6 +96,16 @@ def status_limit() -> str:
     return str(current_app.config["STATUS_LIMIT"])
 
 
+def not_a_guess() -> None:
+    """Mark this lookup as no guess at a token: a typo the check symbols caught, or text that is no token."""
+    g.not_a_guess = True
+
+
+def is_a_guess(response: Response) -> bool:
+    """Spend the status budget on lookups only, never on a typo or on the refusal of the budget itself."""
+    return response.status_code != 429 and not g.get("not_a_guess", False)
+
+
 @dataclass(frozen=True)
 class Budgets:
     """The rate limits the HTML and API paths share: one budget per client, whichever path it takes."""
@@ -113,7 +124,7 @@ def budgets(limiter: Limiter) -> Budgets:
     """Return the shared budgets; make them once per app and hand the same ones to every blueprint."""
     return Budgets(
         report=limiter.shared_limit(report_limit, scope="report", methods=["POST"]),
-        status=limiter.shared_limit(status_limit, scope="status", methods=["POST"]),
+        status=limiter.shared_limit(status_limit, scope="status", methods=["POST"], deduct_when=is_a_guess),
     )
 
 
@@ -125,6 +136,13 @@ def set_headers(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response
+
+
+def refuse_oversize() -> None:
+    """Refuse a declared body above MAX_CONTENT_LENGTH before any view or login check, whether it reads it or not."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
 
 
 def init_app(app: Flask) -> Limiter:
@@ -145,6 +163,7 @@ def init_app(app: Flask) -> Limiter:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)  # type: ignore[method-assign]
+    app.before_request(refuse_oversize)  # before CSRFProtect's check, which reads the form
     CSRFProtect(app)
     app.after_request(set_headers)
     for name in ("werkzeug", "flask_limiter", app.logger.name):

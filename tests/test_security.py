@@ -10,6 +10,8 @@ from conftest import REPORT, file_report
 from flask import Flask
 from flask.testing import FlaskClient
 
+from hotline import tokens
+
 ARGUMENTS = {
     "language": "en",
     "filename": "css/hotline.css",
@@ -134,3 +136,34 @@ def test_status_lookups_are_limited_and_keep_the_token(app: Flask, client: Flask
     storage: Any = app.extensions["hotline.limiter"].storage
     keys = repr(getattr(storage, "storage", "")) if hasattr(storage, "events") else ""
     assert "127.0.0.1" not in keys
+
+
+def typo_of(token: str) -> str:
+    """Return the token with its last check symbol changed: a typo the check symbols always catch."""
+    last = token[-1]
+    return token[:-1] + next(c for c in tokens.ALPHABET if c != last)
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, STATUS_LIMIT="3 per hour")
+def test_typos_and_malformed_tokens_do_not_spend_the_lookup_budget(client: FlaskClient) -> None:
+    typo = typo_of(tokens.generate())
+    for _ in range(4):  # one more than the budget
+        response = client.post("/status", data={"token": typo})
+        assert response.status_code == 400 and "typefout" in response.get_data(as_text=True)
+        response = client.post("/status", data={"token": "ABCDE-FGHJK"})
+        assert response.status_code == 400 and "27 letters en cijfers" in response.get_data(as_text=True)
+        response = client.post("/status/message", data={"token": typo, "message": "Nog een vraag."})
+        assert response.status_code == 400 and "Nog een vraag." in response.get_data(as_text=True)
+        response = client.post("/api/v1/cases/lookup", json={"lookup_key": "not base64url"})
+        assert response.status_code == 400 and response.get_json()["field"] == "lookup_key"
+    for _ in range(3):
+        assert client.post("/status", data={"token": tokens.generate()}).status_code == 404
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, STATUS_LIMIT="3 per hour")
+def test_well_formed_wrong_tokens_spend_the_lookup_budget(client: FlaskClient) -> None:
+    for _ in range(3):
+        assert client.post("/status", data={"token": tokens.generate()}).status_code == 404
+    response = client.post("/status", data={"token": tokens.generate()})
+    assert response.status_code == 429
+    assert client.post("/status", data={"token": typo_of(tokens.generate())}).status_code == 429  # none left at all

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, UnsupportedMediaType
 
-from hotline import cases
+from hotline import cases, models, security
 from hotline.api import checks, service
 from hotline.db import get_session
 from hotline.extensions import keyring, routing
@@ -119,19 +119,28 @@ def reports() -> tuple[Response, int]:
     return jsonify(created), 201
 
 
+def looked_up() -> tuple[models.Case, dict[str, Any]]:
+    """Return the case of the body's lookup key, and the body; a malformed body or key is no guess at a token."""
+    try:
+        data = body()
+        checks.raw32(data, "lookup_key")
+    except checks.Refused:
+        security.not_a_guess()
+        raise
+    return service.find(get_session(), settings(), data), data
+
+
 @bp.post("/cases/lookup")
 def lookup() -> Response:
     """Return a case's status, destinations and the messages the reporter can open."""
-    session = get_session()
-    case = service.find(session, settings(), body())
-    return jsonify(service.lookup(session, keyring(), case))
+    case, _data = looked_up()
+    return jsonify(service.lookup(get_session(), keyring(), case))
 
 
 @bp.post("/cases/messages")
 def messages() -> tuple[Response, int]:
     """Add a follow-up message sealed in the browser."""
-    session, data = get_session(), body()
-    case = service.find(session, settings(), data)
+    session, (case, data) = get_session(), looked_up()
     day = service.add_message(session, keyring(), settings(), case, data)
     return jsonify(day=day), 201
 

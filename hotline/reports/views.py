@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
-from hotline import cases, i18n, tokens
+from hotline import cases, i18n, security, tokens
 from hotline.db import get_session
 from hotline.extensions import keyring, routing
 from hotline.i18n import gettext as _
@@ -167,28 +167,23 @@ def submit() -> tuple[str, int]:
 @bp.get("/status")
 def status_form() -> str:
     """Ask for the case token."""
-    return render_template("reports/status_form.html", token="", error=None)
+    return render_template("reports/status_form.html", token="", error=None)  # nosec B106  # an empty form field
 
 
 def render_status(
     token: str, notice: str | None = None, message: str = "", error: str | None = None, code: int = 200
 ) -> tuple[str, int]:
-    """Open the case of a token and show its status and conversation."""
+    """Open the case of a token and show its status and conversation; a refused token keeps the typed message."""
     session = get_session()
     try:
         case, keys = service.open_case(session, secrets(), token)
-    except tokens.TokenChecksumError:
-        return render_template(
-            "reports/status_form.html",
-            token=token,
-            error=_("Deze code bevat een typefout: de controletekens kloppen niet. Kijk de code nog eens na."),
-        ), 400
-    except tokens.MalformedToken:
-        return render_template(
-            "reports/status_form.html",
-            token=token,
-            error=_("Een code bestaat uit 27 letters en cijfers, zoals ABCDE-FGHJK-MNPQR-STVWX-YZ012-34."),
-        ), 400
+    except tokens.TokenError as exc:
+        security.not_a_guess()  # the check symbols or the length caught it before any lookup
+        if isinstance(exc, tokens.TokenChecksumError):
+            reason = _("Deze code bevat een typefout: de controletekens kloppen niet. Kijk de code nog eens na.")
+        else:
+            reason = _("Een code bestaat uit 27 letters en cijfers, zoals ABCDE-FGHJK-MNPQR-STVWX-YZ012-34.")
+        return render_template("reports/status_form.html", token=token, error=reason, message=message), 400
     except cases.CaseNotFound:
         return render_template(
             "reports/status_form.html",
@@ -196,6 +191,7 @@ def render_status(
             error=_(
                 "Bij deze code hoort geen melding. Controleer de code; meldingen worden na afsluiting na een tijd verwijderd."
             ),
+            message=message,
         ), 404
     entries = service.conversation(session, keyring(), case, keys)
     return render_template(
@@ -232,7 +228,7 @@ def message() -> tuple[str, int]:
         case, keys = service.open_case(session, secrets(), token)
         service.add_message(session, keyring(), case, keys, text)
     except (tokens.TokenError, cases.CaseNotFound):
-        return render_status(token)
+        return render_status(token, message=text)
     except service.CaseClosed:
         return render_status(
             token, message=text, code=409, error=_("Deze melding is afgesloten: je kunt geen bericht meer toevoegen.")
