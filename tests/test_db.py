@@ -34,6 +34,21 @@ def test_sqlite_uses_wal_and_secure_delete(app: Flask) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000  # workers queue for the lock
+
+
+def test_a_connection_is_never_shared_with_a_forked_process(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = db.make_engine(app.config["DATABASE_URL"])
+    with engine.connect() as connection:
+        inherited = connection.connection.dbapi_connection
+    with monkeypatch.context() as patch:
+        patch.setattr(db.os, "getpid", lambda: -1)  # as in a gunicorn worker forked after the first connection
+        with engine.connect() as connection:
+            assert connection.connection.dbapi_connection is not inherited
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    assert inherited is not None
+    inherited.close()  # the pool let go of it without closing: in a real fork it belongs to the parent
+    engine.dispose()
 
 
 def test_migrations_produce_exactly_the_models_schema(app: Flask) -> None:

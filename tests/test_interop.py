@@ -222,7 +222,7 @@ def node_side(request: pytest.FixtureRequest, python_side: PythonSide, tmp_path_
     given, made = folder / "python.json", folder / "node.json"
     given.write_text(json.dumps(python_side.data), encoding="utf-8")
     argv = [str(NODE), "tests/js/interop.mjs", str(given), str(made), request.param]
-    run = subprocess.run(  # noqa: S603 (fixed argv, no shell)
+    run = subprocess.run(  # noqa: S603  (fixed argv, no shell)
         argv, cwd=REPO, capture_output=True, text=True, timeout=300, check=False
     )
     if run.returncode == NATIVE_UNAVAILABLE:
@@ -339,7 +339,7 @@ def test_cli_decrypt_opens_browser_envelopes(
 
 
 def test_node_unit_tests_pass() -> None:
-    run = subprocess.run(  # noqa: S603 (fixed argv, no shell)
+    run = subprocess.run(  # noqa: S603  (fixed argv, no shell)
         [str(NODE), "--test", "tests/js/"], cwd=REPO, capture_output=True, text=True, timeout=600, check=False
     )
     assert run.returncode == 0, f"node --test tests/js/ failed:\n{run.stdout}\n{run.stderr}"

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from hotline import bundle, cases, config, create_app, crypto, db, keyring, notify, routing
+from hotline import backup, bundle, cases, config, create_app, crypto, db, keyring, notify, routing
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 NOT_INITIALISED = "database not initialised: run `hotline init` or `hotline demo` first"
@@ -28,6 +28,7 @@ DOMAIN_ERRORS = (
     keyring.KeyringError,
     cases.CaseNotFound,
     notify.NotifyError,
+    backup.BackupError,
 )
 INPUT_ERRORS = (
     bundle.BundleError,

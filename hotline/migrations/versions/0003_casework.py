@@ -31,7 +31,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("case_route", schema=None) as batch_op:
         batch_op.drop_index("ix_case_route_destination_id_case_id")
-    with op.batch_alter_table("case", schema=None) as batch_op:
+    # In place (SQLite >= 3.35): copying the table and dropping the old one would cascade and delete
+    # the rows that refer to it, e.g. every route and envelope of every case.
+    with op.batch_alter_table("case", schema=None, recreate="never") as batch_op:
         batch_op.drop_index("ix_case_feedback_due")
         batch_op.drop_index("ix_case_ack_due")
         batch_op.drop_index("ix_case_inbox")

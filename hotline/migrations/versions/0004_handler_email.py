@@ -21,5 +21,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("handler", schema=None) as batch_op:
+    # In place (SQLite >= 3.35): copying the table and dropping the old one would cascade and delete
+    # the rows that refer to it: every handler's destinations.
+    with op.batch_alter_table("handler", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("email")

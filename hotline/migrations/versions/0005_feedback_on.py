@@ -25,7 +25,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("case", schema=None) as batch_op:
+    # In place (SQLite >= 3.35): copying the table and dropping the old one would cascade and delete
+    # the rows that refer to it, e.g. every route and envelope of every case.
+    with op.batch_alter_table("case", schema=None, recreate="never") as batch_op:
         batch_op.drop_index("ix_case_inbox")
         batch_op.create_index("ix_case_inbox", INBOX_COLUMNS, unique=False)
         batch_op.drop_column("feedback_on")
