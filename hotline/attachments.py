@@ -73,6 +73,7 @@ def clean_attachment(upload: FileStorage, max_bytes: int) -> Attachment:
     """Read one upload into memory, check its size and strip image metadata."""
     name = safe_name(upload.filename or "")
     data = upload.stream.read(max_bytes + 1)
+    upload.stream.close()  # the parsed upload's buffer is freed now, not when the request ends
     if len(data) > max_bytes:
         raise AttachmentError(_("%(name)s is groter dan %(mb)s MB.", name=name, mb=max_bytes // (1024 * 1024)))
     if not data:

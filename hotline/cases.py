@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from hotline import audit, crypto
 from hotline.keyring import Keyring
@@ -162,6 +162,10 @@ def file_case(
         case.envelopes.append(record_of(envelope, case, received))
     session.add(case)
     session.commit()
+    # The case and its envelopes refer to each other, so only the cycle collector frees them, often long
+    # after the request: drop the sealed bytes now, or megabytes of attachments linger in every worker.
+    for record in case.envelopes:
+        session.expire(record, ["ciphertext"])
     return case
 
 
@@ -242,7 +246,9 @@ def export_bundle(case: Case, key_lists: dict[str, dict[str, Any]], institution:
 
 def key_lists(session: Session, keyring: Keyring, case: Case) -> list[crypto.KeyList]:
     """Return the verified key lists of a case's destinations; raises KeyringError."""
-    return [keyring.for_destination(session, route.destination) for route in case.routes]
+    # By slug, as Keyring.for_slugs: recording a newer list version locks destination rows in one order.
+    routes = sorted(case.routes, key=lambda route: route.destination.slug)
+    return [keyring.for_destination(session, route.destination) for route in routes]
 
 
 def message_readers(case: Case, lists: Iterable[crypto.KeyList]) -> dict[str, bytes]:
@@ -258,7 +264,13 @@ def readers(session: Session, keyring: Keyring, case: Case) -> dict[str, bytes]:
 def reporter_messages(case: Case) -> list[tuple[EnvelopeRecord, crypto.Envelope]]:
     """Return the messages sealed to the case's reply key (replies and follow-ups), oldest first."""
     own_kid = crypto.fingerprint(case.reply_public_key)
-    found = [(record, envelope_of(record)) for record in case.envelopes if record.kind == "message"]
+    # Only the messages are loaded: a case's attachments are megabytes each and a status lookup never needs them.
+    session = object_session(case)
+    records: Iterable[EnvelopeRecord] = case.envelopes
+    if session is not None and case.id is not None:
+        where = (EnvelopeRecord.case_id == case.id, EnvelopeRecord.kind == "message")
+        records = session.scalars(select(EnvelopeRecord).where(*where).order_by(EnvelopeRecord.seq))
+    found = [(record, envelope_of(record)) for record in records if record.kind == "message"]
     return [(record, envelope) for record, envelope in found if own_kid in envelope.kids()]
 
 

@@ -156,8 +156,9 @@ def padded_size(length: int) -> int:
 
 def pad(plaintext: bytes) -> bytes:
     """Prefix the length and pad with zeros up to the bucket size."""
-    body = struct.pack(">I", len(plaintext)) + plaintext
-    return body + bytes(padded_size(len(body)) - len(body))
+    length = 4 + len(plaintext)
+    # One join, not two concatenations: an attachment of megabytes is copied once, not twice.
+    return b"".join((struct.pack(">I", len(plaintext)), plaintext, bytes(padded_size(length) - length)))
 
 
 def unpad(padded: bytes) -> bytes:
@@ -456,7 +457,9 @@ def _wrap_info(kid: str, hdr: bytes) -> bytes:
 
 
 def _signed_bytes(hdr: bytes, nonce: bytes, ciphertext: bytes) -> bytes:
-    return LABEL_SIG + hdr + hashlib.sha256(nonce + ciphertext).digest()
+    digest = hashlib.sha256(nonce)
+    digest.update(ciphertext)  # hashed in place: nonce + ciphertext would copy megabytes
+    return LABEL_SIG + hdr + digest.digest()
 
 
 def wrap_for(dek: bytes, hdr: bytes, kid: str, x25519_public: bytes) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import re
@@ -42,14 +43,27 @@ def institution_document(public_key: Ed25519PublicKey) -> dict[str, Any]:
     }
 
 
-def read_json(path: Path) -> Any:
-    """Read a JSON file, turning every failure into a KeyringError."""
+def read_bytes(path: Path) -> bytes:
+    """Read a key file's exact bytes, turning every failure into a KeyringError."""
     try:
-        return json.loads(path.read_text("utf-8"))
+        return path.read_bytes()
     except FileNotFoundError as exc:
         raise KeyringError(f"{path} does not exist") from exc
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         raise KeyringError(f"{path} is not readable JSON") from exc
+
+
+def parse_json(path: Path, data: bytes) -> Any:
+    """Parse a key file's bytes as UTF-8 JSON, turning every failure into a KeyringError."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except ValueError as exc:
+        raise KeyringError(f"{path} is not readable JSON") from exc
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file, turning every failure into a KeyringError."""
+    return parse_json(path, read_bytes(path))
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -58,6 +72,35 @@ def write_json(path: Path, data: Any) -> None:
     partial = path.with_suffix(path.suffix + ".partial")
     partial.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
     partial.replace(path)
+
+
+# Verifying the signature of every key list on every report cost more than sealing the report. The
+# caches hold only successful results, keyed by the exact bytes of the files (and the pinned fingerprint,
+# destination and minimum version): a changed file, even by one byte, is verified afresh; a failure is
+# never remembered and is raised again on the next call.
+@functools.lru_cache(maxsize=64)
+def _institution_key(path: Path, data: bytes, pinned: str) -> Ed25519PublicKey:
+    document = parse_json(path, data)
+    try:
+        raw = crypto.b64d(document["ed25519"])
+    except (KeyError, TypeError, crypto.MalformedEnvelope) as exc:
+        raise KeyringError("the institution key file is malformed") from exc
+    if not pinned or not hmac.compare_digest(crypto.fingerprint(raw), pinned.lower()):
+        raise KeyringError("the institution key does not match HOTLINE_INSTITUTION_KEY")
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+@functools.lru_cache(maxsize=256)
+def _verified(
+    path: Path, data: bytes, institution: Path, institution_data: bytes, pinned: str, destination: str, min_version: int
+) -> crypto.KeyList:
+    document = parse_json(path, data)
+    try:
+        return crypto.verify_key_list(
+            document, _institution_key(institution, institution_data, pinned), destination, min_version
+        )
+    except crypto.KeyListError as exc:
+        raise KeyringError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -69,24 +112,24 @@ class Keyring:
 
     def institution_key(self) -> Ed25519PublicKey:
         """Return the institution public key, if it matches the configured fingerprint."""
-        document = read_json(self.keys_dir / INSTITUTION_FILE)
-        try:
-            raw = crypto.b64d(document["ed25519"])
-        except (KeyError, TypeError, crypto.MalformedEnvelope) as exc:
-            raise KeyringError("the institution key file is malformed") from exc
-        if not self.institution_fingerprint or not hmac.compare_digest(
-            crypto.fingerprint(raw), self.institution_fingerprint.lower()
-        ):
-            raise KeyringError("the institution key does not match HOTLINE_INSTITUTION_KEY")
-        return Ed25519PublicKey.from_public_bytes(raw)
+        return _institution_key(
+            self.keys_dir / INSTITUTION_FILE, read_bytes(self.keys_dir / INSTITUTION_FILE), self.institution_fingerprint
+        )
 
     def verified(self, destination: str, min_version: int = 0) -> crypto.KeyList:
         """Return a destination's key list, verified, or raise KeyringError."""
-        document = read_json(key_list_path(self.keys_dir, destination))
-        try:
-            return crypto.verify_key_list(document, self.institution_key(), destination, min_version)
-        except crypto.KeyListError as exc:
-            raise KeyringError(str(exc)) from exc
+        path = key_list_path(self.keys_dir, destination)
+        institution = self.keys_dir / INSTITUTION_FILE
+        # Both files are read on every call; only the verification of these exact bytes is remembered.
+        return _verified(
+            path,
+            read_bytes(path),
+            institution,
+            read_bytes(institution),
+            self.institution_fingerprint,
+            destination,
+            min_version,
+        )
 
     def for_destination(self, session: Session, destination: Destination) -> crypto.KeyList:
         """Verify a destination's list and record its version, refusing rollbacks."""

@@ -60,7 +60,8 @@ class Destination(Base):
 class Case(Base):
     __tablename__ = "case"
     # The inbox filters by status and deadline and sorts by day; these let it read indexes only, without
-    # visiting the rows (bench/inbox.py: a deep page 131 -> 27 ms, the group counts 43 -> 16 ms at 100,000 cases).
+    # visiting the rows (tests/benchmarks/bench_inbox.py: a deep page 131 -> 27 ms, the group counts
+    # 43 -> 16 ms at 100,000 cases).
     __table_args__ = (
         Index("ix_case_status_received_on", "status", "received_on", "id"),
         Index(

@@ -7,11 +7,27 @@ and Redis (HOTLINE_RATELIMIT_STORAGE_URL) can take.
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import platform
 
 from flask import Flask
 
 from hotline import config, create_app, db
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+
+
+def return_large_buffers() -> None:
+    """Have glibc map each buffer of 128 KiB or more by itself, and give it back to the system when freed.
+
+    By default glibc raises that threshold to the largest buffer freed so far (up to 32 MiB): after the
+    first attachment, every later one is carved from a thread's heap arena, which seldom shrinks, and a
+    worker under 5 MiB uploads grew to several hundred MB (tests/benchmarks/bench_memory.py). Set in the
+    master before the fork, so every worker inherits it.
+    """
+    if platform.libc_ver()[0] == "glibc":
+        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, 128 * 1024)
 
 
 def application() -> Flask:
@@ -33,4 +49,5 @@ def application() -> Flask:
     return app
 
 
+return_large_buffers()
 app = application()

@@ -54,13 +54,19 @@ def recipients_view(targets: list[Target]) -> list[dict[str, Any]]:
     # Never routed and never optional, but listed: the student sees every key the report is sealed to.
     recovery = [Target(d.slug, RECOVERY_KIND, "recovery key", False) for d in cases.recovery_destinations(session)]
     destinations = cases.destinations(session, [t.destination for t in targets + recovery])
+    # Verified in the order every request uses (routed destinations by slug, then the recovery key): recording
+    # a newer list version locks destination rows, and two requests locking them in different orders deadlock.
+    names: dict[str, list[str] | None] = {}
+    for slug in [*sorted({t.destination for t in targets}), *(t.destination for t in recovery)]:
+        try:
+            names[slug] = [k.name for k in keyring().for_slugs(session, [slug])[slug].keys]
+        except KeyringError:
+            names[slug] = None
     shown = []
     for target in targets + recovery:
-        try:
-            key_list = keyring().for_slugs(session, [target.destination])[target.destination]
-            people, error = [k.name for k in key_list.keys], None
-        except KeyringError:
-            people, error = [], _("Deze bestemming kan nu geen meldingen ontvangen.")
+        people, error = names[target.destination] or [], None
+        if names[target.destination] is None:
+            error = _("Deze bestemming kan nu geen meldingen ontvangen.")
         destination = destinations[target.destination]
         if target.kind == RECOVERY_KIND:
             kind = _("Herstelsleutel van de instelling")

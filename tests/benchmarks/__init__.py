@@ -1,0 +1,1 @@
+"""Benchmarks: figures and targets, never assertions; run with `python -m tests.benchmarks.run`."""

@@ -1,0 +1,128 @@
+"""(d) Sealing a report to 3 handlers with hotline.crypto.seal, against an OpenPGP subprocess per seal.
+
+Run alone: python -m tests.benchmarks.bench_sealing
+gpg (Debian's gnupg) encrypts the same bytes to 3 throwaway curve25519 keys in a temporary GNUPGHOME,
+one `gpg --encrypt` process per seal as a naive design would. Without gpg the comparison is skipped.
+Also prints the other core paths: deriving case keys and unlocking a key file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from hotline import crypto, tokens
+from tests.benchmarks.timing import Row, print_rows, timed
+
+TARGET = 50  # times faster than gpg
+REPORT = json.dumps({"description": "Tijdens mijn stage werd ik steeds anders behandeld. " * 38}).encode()[:2048]
+ATTACHMENT_BYTES = 5 * 1024 * 1024
+
+
+def gpg_keys(home: Path, gpg: str, number: int) -> list[str]:
+    """Make throwaway curve25519 keys without passphrase; return their user ids."""
+    users = [f"bench{n}@example.invalid" for n in range(number)]
+    for user in users:
+        subprocess.run(  # noqa: S603  (a fixed command on the local gpg)
+            [gpg, "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", user]
+            + ["future-default", "default", "never"],
+            env=os.environ | {"GNUPGHOME": str(home)},
+            check=True,
+            capture_output=True,
+        )
+    return users
+
+
+def gpg_sealer(home: Path, gpg: str, users: list[str]) -> Callable[[bytes], bytes]:
+    """Return a function that encrypts bytes with one gpg process to every user."""
+    command = [gpg, "--batch", "--quiet", "--trust-model", "always", "--encrypt", "--output", "-"]
+    for user in users:
+        command += ["--recipient", user]
+    env = os.environ | {"GNUPGHOME": str(home)}
+
+    def seal(data: bytes) -> bytes:
+        done = subprocess.run(command, input=data, env=env, check=True, capture_output=True)  # noqa: S603
+        return done.stdout
+
+    return seal
+
+
+def hotline_sealer(kind: str) -> Callable[[bytes], crypto.Envelope]:
+    """Return a function that seals bytes as a reporter to 3 handler keys."""
+    recipients = [(key.kid, key.public.x25519) for key in (crypto.generate_key(f"h{n}") for n in range(3))]
+    keys = tokens.derive(tokens.generate(), secrets.token_bytes(32))
+
+    def seal(data: bytes) -> crypto.Envelope:
+        return crypto.seal(
+            data,
+            kind=kind,
+            direction="to_handlers",
+            reply_public_key=keys.reply_public,
+            recipients=recipients,
+            signer="reporter",
+            signing_key=keys.signing_key,
+        )
+
+    return seal
+
+
+def run(quick: bool = False) -> list[Row]:
+    print("(d) sealing: hotline.crypto.seal to 3 handlers against one gpg process per seal", flush=True)
+    attachment = os.urandom(ATTACHMENT_BYTES)
+    cases = [
+        ("a report of 2 KiB", REPORT, "report", 15 if quick else 60),
+        ("a 5 MiB attachment", attachment, "attachment", 5 if quick else 15),
+    ]
+    ours = {}
+    for label, data, kind, runs in cases:
+        seal = hotline_sealer(kind)
+        ours[label] = timed(f"hotline seal, {label}", lambda s=seal, d=data: s(d), runs, warm=True)
+    timed("derive case keys from a token", lambda: tokens.derive(tokens.generate(), b"s" * 32), 15 if quick else 50)
+    handler = crypto.generate_key("bench")
+    key_file = crypto.export_private_key(handler, "bench passphrase words here", crypto.PBKDF2_ITERATIONS)
+    timed(
+        "unlock a key file (PBKDF2, 600,000 iterations)",
+        lambda: crypto.import_private_key(key_file, "bench passphrase words here"),
+        3,
+    )
+
+    gpg = shutil.which("gpg")
+    if gpg is None:
+        print("  gpg is missing (apt-get install gnupg): the OpenPGP comparison is skipped", flush=True)
+        return [
+            Row("d", f"seal {label}, hotline", f"{ms:.2f} ms", f">= {TARGET}x faster than gpg", None)
+            for label, ms in ours.items()
+        ] + [Row("d", "gpg comparison", "skipped: gpg missing", f">= {TARGET}x", None)]
+    rows = []
+    with tempfile.TemporaryDirectory() as home:
+        os.chmod(home, 0o700)
+        users = gpg_keys(Path(home), gpg, 3)
+        seal = gpg_sealer(Path(home), gpg, users)
+        for label, data, _kind, runs in cases:
+            theirs = timed(
+                f"gpg --encrypt to 3 keys (a process), {label}", lambda d=data: seal(d), max(5, runs // 4), warm=True
+            )
+            ratio = theirs / ours[label]
+            print(f"  {label}: hotline {ratio:.0f}x faster (target >= {TARGET}x)", flush=True)
+            rows.append(
+                Row(
+                    "d",
+                    f"seal {label} to 3 keys: hotline / gpg",
+                    f"{ours[label]:.2f} / {theirs:.1f} ms = {ratio:.0f}x",
+                    f">= {TARGET}x",
+                    ratio >= TARGET,
+                )
+            )
+        version = subprocess.run([gpg, "--version"], capture_output=True, text=True, check=True)  # noqa: S603
+        print(f"  {version.stdout.splitlines()[0]}", flush=True)
+    return rows
+
+
+if __name__ == "__main__":
+    print_rows(run())
