@@ -108,13 +108,14 @@ def check_new(
         raise AccountError("username_format", "use 2-63 lower-case letters, digits, dots, dashes or underscores")
     if session.scalar(select(Handler.id).where(Handler.username == username)) is not None:
         raise AccountError("username_taken", f"an account {username} already exists")
-    if not display_name or len(display_name) > 200:
+    if not display_name or len(display_name) > 200 or not display_name.isprintable():
         raise AccountError("display_name", "give a name of at most 200 characters")
     if role not in ROLES:
         raise AccountError("role", f"the role must be one of {', '.join(ROLES)}")
     if email is not None:
         check_email(email)
-    destinations = list(session.scalars(select(Destination).where(Destination.slug.in_(slugs))))
+    known = [slug for slug in slugs if slug.isprintable()]  # a NUL cannot even be compared on PostgreSQL
+    destinations = list(session.scalars(select(Destination).where(Destination.slug.in_(known))))
     unknown = sorted(set(slugs) - {d.slug for d in destinations})
     if unknown:
         raise AccountError("destination_unknown", f"no destination {', '.join(unknown)}")
@@ -199,7 +200,9 @@ def is_locked(handler: Handler) -> bool:
 
 def authenticate(session: Session, username: str, password: str, code: str, policy: Policy) -> Handler:
     """Check password and code of an active account; raise LoginFailed, or EnrolmentNeeded before the first code."""
-    handler = session.scalar(select(Handler).where(Handler.username == normalise_username(username)))
+    name = normalise_username(username)
+    # No username holds a control character, and PostgreSQL cannot even compare a NUL: such a name is unknown.
+    handler = session.scalar(select(Handler).where(Handler.username == name)) if name.isprintable() else None
     if handler is None or not handler.active or is_locked(handler):
         auth.spend_like_a_check(password)
         reason = "unknown_account" if handler is None else ("inactive" if not handler.active else "locked")

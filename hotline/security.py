@@ -17,7 +17,7 @@ from typing import IO, Any
 from flask import Flask, Request, Response, current_app, g, request
 from flask_limiter import Limiter, RouteLimit
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.serving import WSGIRequestHandler
 
 CSP = "; ".join(
@@ -145,6 +145,12 @@ def refuse_oversize() -> None:
         raise RequestEntityTooLarge()
 
 
+def refuse_nul() -> None:
+    """Refuse a NUL character in the address: no id, slug or query value holds one, and PostgreSQL cannot compare it."""
+    if "\x00" in request.path or any("\x00" in k + v for k, v in request.args.items(multi=True)):
+        raise BadRequest()
+
+
 def init_app(app: Flask) -> Limiter:
     """Apply the security baseline to an app and return its rate limiter."""
     app.request_class = InMemoryRequest
@@ -164,6 +170,7 @@ def init_app(app: Flask) -> Limiter:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)  # type: ignore[method-assign]
     app.before_request(refuse_oversize)  # before CSRFProtect's check, which reads the form
+    app.before_request(refuse_nul)
     CSRFProtect(app)
     app.after_request(set_headers)
     for name in ("werkzeug", "flask_limiter", app.logger.name):

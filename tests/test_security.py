@@ -167,3 +167,16 @@ def test_well_formed_wrong_tokens_spend_the_lookup_budget(client: FlaskClient) -
     response = client.post("/status", data={"token": tokens.generate()})
     assert response.status_code == 429
     assert client.post("/status", data={"token": typo_of(tokens.generate())}).status_code == 429  # none left at all
+
+
+@pytest.mark.parametrize(
+    "url", ["/casework/case/%00", "/casework/case/%00/status", "/admin/handlers/%00/deactivate", "/guide?phase=%00"]
+)
+def test_a_nul_in_the_address_is_a_plain_400(client: FlaskClient, url: str) -> None:
+    response = client.post(url) if "deactivate" in url or "status" in url else client.get(url)
+    assert response.status_code == 400 and "Dit verzoek klopt niet" in response.get_data(as_text=True)
+
+
+def test_a_username_with_a_nul_is_just_an_unknown_account(client: FlaskClient) -> None:
+    response = client.post("/casework/login", data={"username": "adm\x00in", "password": "x", "code": "123456"})
+    assert response.status_code == 401

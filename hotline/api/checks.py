@@ -54,6 +54,8 @@ def text(body: dict[str, Any], field: str, *, required: bool = True) -> str | No
         return None
     if not isinstance(value, str):
         raise Refused(f"{field} must be a string", field)
+    if "\x00" in value:
+        raise Refused(f"{field} must not contain NUL characters", field)
     return value
 
 
