@@ -8,7 +8,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
 from hotline.i18n import gettext as _
@@ -28,10 +27,10 @@ class Attachment:
     content_type: str
     data: bytes
 
-    def payload(self) -> bytes:
-        """Return the sealed form: a JSON line with name and type, then the bytes."""
+    def payload(self) -> list[bytes]:
+        """Return the sealed form in parts, sealed as one: a JSON line with name and type, then the bytes."""
         meta = json.dumps({"name": self.name, "type": self.content_type}).encode("utf-8")
-        return meta + b"\n" + self.data
+        return [meta + b"\n", self.data]  # never joined: that would copy the file once more
 
 
 def parse_payload(payload: bytes) -> Attachment:
@@ -49,6 +48,9 @@ def safe_name(filename: str) -> str:
 
 def strip_image(data: bytes) -> tuple[bytes, str]:
     """Re-encode an image from its pixels only: no EXIF, GPS, ICC or text chunks."""
+    # Imported on the first image, not at start: most workers never see one, and Pillow costs each 2 MB.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -72,8 +74,11 @@ def strip_image(data: bytes) -> tuple[bytes, str]:
 def clean_attachment(upload: FileStorage, max_bytes: int) -> Attachment:
     """Read one upload into memory, check its size and strip image metadata."""
     name = safe_name(upload.filename or "")
-    data = upload.stream.read(max_bytes + 1)
-    upload.stream.close()  # the parsed upload's buffer is freed now, not when the request ends
+    stream = upload.stream
+    # The upload was parsed into memory (security.InMemoryRequest); getvalue() hands over that very
+    # buffer rather than a copy, and closing the stream leaves this the only reference to it.
+    data = stream.getvalue() if isinstance(stream, io.BytesIO) else stream.read(max_bytes + 1)
+    stream.close()
     if len(data) > max_bytes:
         raise AttachmentError(_("%(name)s is groter dan %(mb)s MB.", name=name, mb=max_bytes // (1024 * 1024)))
     if not data:

@@ -266,10 +266,12 @@ def reporter_messages(case: Case) -> list[tuple[EnvelopeRecord, crypto.Envelope]
     own_kid = crypto.fingerprint(case.reply_public_key)
     # Only the messages are loaded: a case's attachments are megabytes each and a status lookup never needs them.
     session = object_session(case)
-    records: Iterable[EnvelopeRecord] = case.envelopes
+    records: Iterable[EnvelopeRecord]
     if session is not None and case.id is not None:
         where = (EnvelopeRecord.case_id == case.id, EnvelopeRecord.kind == "message")
         records = session.scalars(select(EnvelopeRecord).where(*where).order_by(EnvelopeRecord.seq))
+    else:  # not in the database (yet): touching case.envelopes in a session would load every attachment
+        records = case.envelopes
     found = [(record, envelope_of(record)) for record in records if record.kind == "message"]
     return [(record, envelope) for record, envelope in found if own_kid in envelope.kids()]
 

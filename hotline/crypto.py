@@ -19,7 +19,7 @@ import os
 import re
 import secrets
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import (
     X25519PrivateKey,
     X25519PublicKey,
 )
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
@@ -42,6 +43,8 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
+
+Bytes = bytes | bytearray | memoryview  # what sealing reads; a server-sealed ciphertext is a bytearray
 
 VERSION = 1
 SUITE_IDS = (0x0020, 0x0001, 0x0002)  # DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM
@@ -107,7 +110,7 @@ class UnknownRecipient(CryptoError):
     """A key to seal to does not appear in a verified key list."""
 
 
-def b64e(data: bytes) -> str:
+def b64e(data: bytes | bytearray) -> str:
     """Encode bytes as unpadded base64url."""
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -399,7 +402,7 @@ class Envelope:
 
     hdr: bytes
     nonce: bytes
-    ciphertext: bytes
+    ciphertext: bytes | bytearray  # bytearray when sealed here: one buffer, never copied into bytes
     recipients: list[dict[str, str]]
     signer: str
     signature: bytes
@@ -456,7 +459,7 @@ def _wrap_info(kid: str, hdr: bytes) -> bytes:
     return LABEL_WRAP + bytes.fromhex(kid) + hashlib.sha256(hdr).digest()
 
 
-def _signed_bytes(hdr: bytes, nonce: bytes, ciphertext: bytes) -> bytes:
+def _signed_bytes(hdr: bytes, nonce: bytes, ciphertext: bytes | bytearray) -> bytes:
     digest = hashlib.sha256(nonce)
     digest.update(ciphertext)  # hashed in place: nonce + ciphertext would copy megabytes
     return LABEL_SIG + hdr + digest.digest()
@@ -470,8 +473,53 @@ def wrap_for(dek: bytes, hdr: bytes, kid: str, x25519_public: bytes) -> dict[str
     return {"kid": kid, "wrap": b64e(wrap)}
 
 
+CHUNK = 1 << 20  # bytes encrypted and hashed at a time while sealing
+SMALL = 64 * 1024  # padded sizes up to this are sealed in one call
+
+
+def _encrypt_padded(key: bytes, nonce: bytes, hdr: bytes, parts: Sequence[Bytes]) -> tuple[bytes | bytearray, bytes]:
+    """Return AES-256-GCM(pad(b"".join(parts))) with its tag, and SHA-256(nonce + that) for the signature.
+
+    The same bytes as AESGCM(key).encrypt(nonce, pad(plaintext), hdr), but encrypted into one buffer a
+    megabyte at a time and hashed as it goes: neither the joined plaintext nor its padded copy ever exists,
+    so sealing a 5 MiB attachment holds one copy of it (the ciphertext) instead of three.
+    """
+    length = sum(memoryview(part).nbytes for part in parts)
+    total = padded_size(4 + length)
+    if total <= SMALL:  # a report or a message: one call, as the copies cost nothing
+        sealed = AESGCM(key).encrypt(nonce, pad(b"".join(parts)), hdr)
+        return sealed, hashlib.sha256(nonce + sealed).digest()
+    out = bytearray(total + 16)  # the padded ciphertext and the 16-byte tag
+    view = memoryview(out)
+    encryptor = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(hdr)
+    digest = hashlib.sha256(nonce)
+    written = 0
+
+    def feed(chunk: Bytes) -> None:
+        nonlocal written
+        # update_into needs 15 spare bytes past the chunk; the tag's 16 at the end give them.
+        done = encryptor.update_into(chunk, view[written:])
+        digest.update(view[written : written + done])
+        written += done
+
+    feed(struct.pack(">I", length))
+    for part in parts:
+        data = memoryview(part).cast("B")
+        for start in range(0, data.nbytes, CHUNK):
+            feed(data[start : start + CHUNK])
+    zeros = bytes(min(total - written, CHUNK))
+    while written < total:
+        feed(zeros[: total - written])
+    encryptor.finalize()
+    view[written:] = encryptor.tag
+    digest.update(encryptor.tag)
+    view.release()
+    return out, digest.digest()
+
+
 def seal(
-    plaintext: bytes,
+    plaintext: Bytes | Sequence[Bytes],
     *,
     kind: str,
     direction: str,
@@ -480,9 +528,10 @@ def seal(
     signer: str,
     signing_key: Ed25519PrivateKey,
 ) -> Envelope:
-    """Seal plaintext to recipients given as (kid, raw X25519 public key) pairs."""
+    """Seal plaintext (bytes, or a list of parts sealed as their concatenation) to (kid, raw X25519 key) pairs."""
     if kind not in KINDS or direction not in DIRECTIONS or len(reply_public_key) != 32:
         raise MalformedEnvelope("bad kind, direction or reply key")
+    parts: Sequence[Bytes] = [plaintext] if isinstance(plaintext, bytes | bytearray | memoryview) else plaintext
     dek = os.urandom(32)
     k_enc, commit = _derive(dek)
     hdr = (
@@ -494,11 +543,11 @@ def seal(
         + commit
     )
     nonce = os.urandom(12)
-    ciphertext = AESGCM(k_enc).encrypt(nonce, pad(plaintext), hdr)
     wraps = [wrap_for(dek, hdr, kid, pub) for kid, pub in dict(recipients).items()]
     if not wraps:
         raise UnknownRecipient("no recipients to seal to")
-    signature = signing_key.sign(_signed_bytes(hdr, nonce, ciphertext))
+    ciphertext, digest = _encrypt_padded(k_enc, nonce, hdr, parts)
+    signature = signing_key.sign(LABEL_SIG + hdr + digest)
     return Envelope(hdr, nonce, ciphertext, wraps, signer, signature)
 
 

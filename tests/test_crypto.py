@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from conftest import PRODUCTION_ITERATIONS
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from hotline import crypto
 
@@ -41,7 +43,7 @@ def seal_to(
     keys: list[crypto.PrivateKey],
     signing_key: Ed25519PrivateKey,
     reply_key: bytes,
-    plaintext: bytes = PLAINTEXT,
+    plaintext: bytes | list[bytes] = PLAINTEXT,
     kind: str = "report",
     direction: str = "to_handlers",
 ) -> crypto.Envelope:
@@ -187,6 +189,39 @@ def test_round_trip_plaintext_sizes(
 ) -> None:
     env = via_json(seal_to(handlers[:1], signing_key, reply_key, plaintext=plaintext))
     assert open_as(env, handlers[0], signing_key, reply_key) == plaintext
+
+
+@pytest.mark.parametrize(
+    "size", [0, 4091, 4092, crypto.SMALL - 4, crypto.SMALL - 3, crypto.CHUNK + 7, 3 * crypto.CHUNK], ids=str
+)
+def test_parts_seal_to_the_one_shot_ciphertext_of_their_padded_join(
+    size: int, handlers: list[crypto.PrivateKey], signing_key: Ed25519PrivateKey, reply_key: bytes
+) -> None:
+    """Large payloads are encrypted and hashed a megabyte at a time: the bytes are those of one AES-GCM call."""
+    data = os.urandom(size)
+    parts = [b'{"name": "a.pdf"}\n', data[: size // 3], data[size // 3 :]]
+    env = seal_to(handlers[:1], signing_key, reply_key, plaintext=parts)
+    dek = crypto._open_dek(env, handlers[0].kid, handlers[0].x25519)
+    joined = b"".join(parts)
+    expected = AESGCM(crypto._derive(dek)[0]).encrypt(env.nonce, crypto.pad(joined), env.hdr)
+    assert bytes(env.ciphertext) == expected
+    assert open_as(via_json(env), handlers[0], signing_key, reply_key) == joined
+
+
+def test_sealing_a_large_payload_holds_one_copy_of_it(
+    handlers: list[crypto.PrivateKey], signing_key: Ed25519PrivateKey, reply_key: bytes
+) -> None:
+    """No joined, padded or second ciphertext copy of a 5 MiB attachment exists while it is sealed."""
+    data = os.urandom(5 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        env = seal_to(handlers, signing_key, reply_key, plaintext=[b"{}\n", data])
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert len(env.ciphertext) >= len(data)
+    assert peak < 1.5 * len(data)  # the ciphertext itself, and a megabyte of working space
 
 
 def test_non_recipient_raises_not_a_recipient(

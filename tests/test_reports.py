@@ -5,17 +5,21 @@ from __future__ import annotations
 import html
 import io
 import json
+import os
 import re
 import tempfile
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPORT, file_report, post_multipart, publish, status_of, upload
+from conftest import REPORT, TOKEN_RE, file_report, post_multipart, publish, status_of, upload
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
+from werkzeug.test import encode_multipart
 
 from hotline import attachments, cases, crypto, models
 from hotline.reports import service
@@ -150,6 +154,42 @@ def test_oversized_attachment_is_refused(app: Flask, client: FlaskClient) -> Non
     response = client.post("/report/submit", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "groot.txt is groter dan" in response.get_data(as_text=True)
+
+
+def traced(call: Callable[[], Any]) -> tuple[Any, int]:
+    """Return what call returns and the most memory Python held meanwhile beyond what it held before."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        result = call()
+        return result, tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
+def test_an_attachment_is_held_once_while_it_is_filed(client: FlaskClient, session: Any, material: Any) -> None:
+    """The parsed upload is handed over, not copied, sealed in parts, and let go of once sealed."""
+    data = os.urandom(5 * 1024 * 1024)
+    boundary, body = encode_multipart(REPORT | {"attachments": upload(data, "notulen.pdf")})
+    response, peak = traced(
+        lambda: client.post("/report/submit", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    )
+    assert response.status_code == 201
+    # The parsed upload and its ciphertext, no more: before, the bytes read from the upload, the payload
+    # line, its padded copy and the ciphertext all lived at once (about four times the file).
+    assert peak < 2.5 * len(data)
+    opened = dict(open_all(only_case(session), material.handlers["hbo-ict"]))
+    assert attachments.parse_payload(opened["attachment"]).data == data
+
+
+def test_a_status_lookup_never_loads_the_attachments(client: FlaskClient) -> None:
+    """The reporter sees messages only; a case's megabytes of attachments stay in the database."""
+    response = post_multipart(client, "/report/submit", REPORT | {"attachments": upload(os.urandom(4 << 20), "a.bin")})
+    token = TOKEN_RE.search(response.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    status_of(client, token)  # the first request of a kind loads templates
+    page, peak = traced(lambda: client.post("/status", data={"token": token}))
+    assert page.status_code == 200
+    assert peak < 1 << 20  # it was 5 MiB: the lookup read every envelope of the case
 
 
 def jpeg_with_location() -> bytes:

@@ -53,13 +53,16 @@ def file_report(
     targets: list[Target],
     deadlines: tuple[int, int] = (7, 3),
 ) -> tuple[str, Case]:
-    """Seal a report to the verified keys of its destinations and the recovery key, file the case; return the token."""
+    """Seal a report to the verified keys of its destinations and the recovery key, file the case; return the token.
+
+    The attachments are taken out of details as they are sealed.
+    """
     key_lists = keyring.for_slugs(session, [t.destination for t in targets])
     recipients = cases.recipients([*key_lists.values(), *cases.recovery_lists(session, keyring)])
     token = tokens.generate()
     keys = tokens.derive(token, secrets.instance_salt)
 
-    def seal(plaintext: bytes, kind: str) -> crypto.Envelope:
+    def seal(plaintext: bytes | list[bytes], kind: str) -> crypto.Envelope:
         return crypto.seal(
             plaintext,
             kind=kind,
@@ -71,7 +74,10 @@ def file_report(
         )
 
     envelopes = [seal(json.dumps(details.payload(routed)).encode("utf-8"), "report")]
-    envelopes += [seal(a.payload(), "attachment") for a in details.attachments]
+    # Each attachment is let go of once sealed: a worker then holds one copy of an upload (its ciphertext)
+    # while the case is written, not two.
+    while details.attachments:
+        envelopes.append(seal(details.attachments.pop(0).payload(), "attachment"))
     case = cases.file_case(
         session,
         lookup_digest=tokens.lookup_digest(keys.lookup_key, secrets.pepper),
