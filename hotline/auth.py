@@ -15,7 +15,6 @@ import time
 from functools import cache
 from urllib.parse import quote, urlencode
 
-import segno
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
@@ -148,6 +147,8 @@ def otpauth_uri(secret: str, username: str) -> str:
 
 def qr_svg(uri: str, title: str) -> str:
     """Draw a QR code as inline SVG markup: no script, no style attribute, nothing fetched."""
+    import segno  # only at enrolment: not loaded into every worker
+
     code = segno.make(uri, error="m", micro=False)
     svg: str = code.svg_inline(scale=5, border=4, dark="#000", light="#fff", title=title, svgclass="qr")
     return svg

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, object_session
 
-from hotline import audit, crypto
+from hotline import audit, crypto, db
 from hotline.keyring import Keyring
 from hotline.models import RECOVERY_KIND, Case, CaseRoute, Destination, EnvelopeRecord
 from hotline.routing import Routing, Target
@@ -158,9 +158,17 @@ def file_case(
     found = destinations(session, [t.destination for t in targets])
     for target in targets:
         case.routes.append(CaseRoute(destination=found[target.destination], reason=target.reason))
+    large: list[tuple[str, bytes | bytearray]] = []
     for envelope in envelopes:
-        case.envelopes.append(record_of(envelope, case, received))
+        record = record_of(envelope, case, received)
+        if (placeholder := db.placeholder_blob(session, len(envelope.ciphertext))) is not None:
+            record.ciphertext = placeholder
+            large.append((record.id, envelope.ciphertext))
+        case.envelopes.append(record)
     session.add(case)
+    session.flush()
+    for record_id, ciphertext in large:
+        db.write_blob(session, EnvelopeRecord.__tablename__, "ciphertext", record_id, ciphertext)
     session.commit()
     # The case and its envelopes refer to each other, so only the cycle collector frees them, often long
     # after the request: drop the sealed bytes now, or megabytes of attachments linger in every worker.

@@ -26,6 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ATTACHMENT_BYTES": 10 * MiB,
     "MAX_CONTENT_LENGTH": 80 * MiB,  # five 10 MiB attachments, base64 in JSON on the browser path
     "MAX_DESCRIPTION_CHARS": 20_000,
+    # Requests with a body of LARGE_BODY_BYTES or more that one process reads and handles at a time; the
+    # rest wait their turn with their body unread, so a worker's memory stays bounded (security.py).
+    "LARGE_BODIES_AT_ONCE": 1,
+    "LARGE_BODY_BYTES": 1 * MiB,
     "TLS": False,
     "TRUSTED_PROXIES": 0,
     "ACK_DAYS": 7,
@@ -98,6 +102,8 @@ def load(instance: Path, test_config: dict[str, Any] | None = None) -> dict[str,
                 raise ValueError
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"HOTLINE_{key} must be at least 32 hex digits (try: openssl rand -hex 32)") from exc
+    if settings["LARGE_BODIES_AT_ONCE"] < 1:
+        raise ConfigError("HOTLINE_LARGE_BODIES_AT_ONCE must be 1 or more")
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{instance / 'hotline.sqlite3'}"
     settings["ROUTING_FILE"] = Path(settings["ROUTING_FILE"] or instance / "routing.toml")

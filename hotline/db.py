@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event, exc, inspect
+from sqlalchemy import Engine, create_engine, event, exc, func, inspect, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -94,6 +95,34 @@ def upgrade(app: Flask) -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+
+
+BLOB_CHUNK = 1 << 20  # bytes of a large blob written at a time
+
+
+def placeholder_blob(session: Session, size: int) -> Any:
+    """Return what to insert instead of a blob of size bytes that write_blob then fills in, or None.
+
+    Only on SQLite, and only for blobs of BLOB_CHUNK or more: the sqlite3 module keeps the values last
+    bound to each cached statement until it runs again, so every pooled connection that once stored an
+    attachment would go on holding a copy of it. A zeroblob is bound as a number, and written over in
+    place a megabyte at a time.
+    """
+    if size < BLOB_CHUNK or session.get_bind().dialect.name != "sqlite":
+        return None
+    return func.zeroblob(size)
+
+
+def write_blob(session: Session, table: str, column: str, key: str, data: bytes | bytearray) -> None:
+    """Fill in a placeholder_blob of the row whose id is key, in the session's transaction."""
+    connection = session.connection()
+    rowid = connection.execute(text(f'SELECT rowid FROM "{table}" WHERE id = :key'), {"key": key}).scalar_one()  # noqa: S608  # nosec B608  # our own table name, never input
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)  # noqa: S101  # nosec B101  # placeholder_blob: SQLite only
+    with driver.blobopen(table, column, rowid) as blob:
+        view = memoryview(data)
+        for start in range(0, len(view), BLOB_CHUNK):
+            blob.write(view[start : start + BLOB_CHUNK])
 
 
 def is_initialised(app: Flask) -> bool:

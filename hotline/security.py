@@ -11,6 +11,7 @@ import hmac
 import io
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -145,6 +146,37 @@ def refuse_oversize() -> None:
         raise RequestEntityTooLarge()
 
 
+def _has_large_body() -> bool:
+    if request.content_length is None:  # a chunked body may be of any size
+        return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    threshold: int = current_app.config["LARGE_BODY_BYTES"]
+    return request.content_length >= threshold
+
+
+def one_large_body_at_a_time(app: Flask) -> None:
+    """Let a process read and handle at most LARGE_BODIES_AT_ONCE large request bodies at a time.
+
+    A report with a 5 MiB attachment costs a worker about four times that while it is parsed, sealed and
+    written (the parsed upload, its ciphertext and the database driver's copies). Four threads doing that
+    at once took one worker to 125 MB (tests/benchmarks/bench_memory.py). The others wait before their body
+    is read: behind the reverse proxy, which receives the whole body before it passes it on, each turn takes
+    tens of milliseconds, and a slow connection delays no one. Small requests never wait.
+    """
+    gate = app.extensions["hotline.large_bodies"] = threading.BoundedSemaphore(app.config["LARGE_BODIES_AT_ONCE"])
+
+    def enter() -> None:
+        if _has_large_body():
+            gate.acquire()
+            g.holds_large_body = True
+
+    def leave(_exc: BaseException | None = None) -> None:
+        if g.pop("holds_large_body", False):
+            gate.release()
+
+    app.before_request(enter)
+    app.teardown_request(leave)
+
+
 def refuse_nul() -> None:
     """Refuse a NUL character in the address: no id, slug or query value holds one, and PostgreSQL cannot compare it."""
     if "\x00" in request.path or any("\x00" in k + v for k, v in request.args.items(multi=True)):
@@ -171,6 +203,7 @@ def init_app(app: Flask) -> Limiter:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)  # type: ignore[method-assign]
     app.before_request(refuse_oversize)  # before CSRFProtect's check, which reads the form
     app.before_request(refuse_nul)
+    one_large_body_at_a_time(app)  # before CSRFProtect too: its check reads the body
     CSRFProtect(app)
     app.after_request(set_headers)
     for name in ("werkzeug", "flask_limiter", app.logger.name):

@@ -18,7 +18,7 @@ from conftest import REPORT, TOKEN_RE, file_report, post_multipart, publish, sta
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import event, select
 from werkzeug.test import encode_multipart
 
 from hotline import attachments, cases, crypto, models
@@ -178,6 +178,31 @@ def test_an_attachment_is_held_once_while_it_is_filed(client: FlaskClient, sessi
     # The parsed upload and its ciphertext, no more: before, the bytes read from the upload, the payload
     # line, its padded copy and the ciphertext all lived at once (about four times the file).
     assert peak < 2.5 * len(data)
+    opened = dict(open_all(only_case(session), material.handlers["hbo-ict"]))
+    assert attachments.parse_payload(opened["attachment"]).data == data
+
+
+def test_no_pooled_sqlite_connection_keeps_an_attachment(
+    app: Flask, client: FlaskClient, session: Any, material: Any
+) -> None:
+    """sqlite3 keeps the values last bound to a cached statement: an attachment is never bound, only written."""
+    engine = app.extensions["hotline.engine"]
+    bound: list[int] = []
+
+    def measure(_conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        rows = parameters if _many else [parameters]
+        values = [v for row in rows for v in (row.values() if isinstance(row, dict) else row)]
+        bound.append(max((len(v) for v in values if isinstance(v, bytes | bytearray | memoryview)), default=0))
+
+    data = os.urandom(3 << 20)
+    event.listen(engine, "before_cursor_execute", measure)
+    try:
+        response = post_multipart(client, "/report/submit", REPORT | {"attachments": upload(data, "a.pdf")})
+    finally:
+        event.remove(engine, "before_cursor_execute", measure)
+    assert response.status_code == 201
+    if engine.dialect.name == "sqlite":  # psycopg keeps nothing bound: there the bytes go as they are
+        assert max(bound) < 1 << 20
     opened = dict(open_all(only_case(session), material.handlers["hbo-ict"]))
     assert attachments.parse_payload(opened["attachment"]).data == data
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from typing import Any
 
 import pytest
-from conftest import REPORT, file_report
+from conftest import REPORT, file_report, post_multipart, upload
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hotline import tokens
+from hotline import config, create_app, tokens
 
 ARGUMENTS = {
     "language": "en",
@@ -180,3 +182,35 @@ def test_a_nul_in_the_address_is_a_plain_400(client: FlaskClient, url: str) -> N
 def test_a_username_with_a_nul_is_just_an_unknown_account(client: FlaskClient) -> None:
     response = client.post("/casework/login", data={"username": "adm\x00in", "password": "x", "code": "123456"})
     assert response.status_code == 401
+
+
+@pytest.mark.app_config(LARGE_BODY_BYTES=64 * 1024)
+def test_a_worker_takes_one_large_body_at_a_time_and_small_ones_never_wait(app: Flask) -> None:
+    """Past the gate a large body is read, sealed and stored; the next waits unread, and small requests pass."""
+    gate = app.extensions["hotline.large_bodies"]
+    large = REPORT | {"attachments": upload(os.urandom(100 * 1024), "notulen.pdf")}
+    answers: list[int] = []
+    gate.acquire()  # as a large report being filed would
+    try:
+        waiting = threading.Thread(
+            target=lambda: answers.append(post_multipart(app.test_client(), "/report/submit", large).status_code)
+        )
+        waiting.start()
+        token = file_report(app.test_client())  # a report without attachments does not wait
+        assert app.test_client().post("/status", data={"token": token}).status_code == 200
+        waiting.join(0.5)
+        assert waiting.is_alive() and not answers  # still waiting for its turn
+    finally:
+        gate.release()
+    waiting.join(30)
+    assert answers == [201]
+    # The turn is given back whatever the answer, here a refused form.
+    assert post_multipart(app.test_client(), "/report/submit", large | {"category": "?"}).status_code == 400
+    assert gate.acquire(blocking=False)
+    gate.release()
+
+
+def test_large_bodies_at_once_must_be_at_least_one(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_LARGE_BODIES_AT_ONCE", "0")
+    with pytest.raises(config.ConfigError, match="LARGE_BODIES_AT_ONCE"):
+        create_app({"TESTING": True})

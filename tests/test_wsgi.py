@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import runpy
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -71,3 +73,10 @@ def test_gunicorn_writes_no_access_log(gunicorn_logger: Any) -> None:
     assert not gunicorn_logger.access_log_enabled()
     gunicorn_logger.access(None, None, {"REMOTE_ADDR": "203.0.113.9"}, None)
     assert gunicorn_logger.lines == []
+
+
+def test_a_worker_does_not_load_what_only_the_cli_or_enrolment_needs(app: Flask) -> None:
+    """Alembic, Pillow and segno cost every worker megabytes: imported only when a command or a page uses them."""
+    code = "import sys, hotline.wsgi; print(sorted(m for m in ('alembic', 'PIL', 'segno') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)  # noqa: S603
+    assert done.stdout.strip() == "[]"
