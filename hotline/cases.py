@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, object_session
 
-from hotline import audit, crypto, db
+from hotline import audit, crypto, db, directory
 from hotline.keyring import Keyring
 from hotline.models import RECOVERY_KIND, Case, CaseRoute, Destination, EnvelopeRecord
 from hotline.routing import Routing, Target
@@ -52,20 +52,21 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def destinations_by_kind(session: Session) -> dict[str, list[str]]:
     """Return destination slugs grouped by kind; the recovery destination is never a routing target."""
     grouped: dict[str, list[str]] = defaultdict(list)
-    query = select(Destination).where(Destination.kind != RECOVERY_KIND).order_by(Destination.name)
-    for destination in session.scalars(query):
-        grouped[destination.kind].append(destination.slug)
+    for destination in directory.destinations(session):
+        if destination.kind != RECOVERY_KIND:
+            grouped[destination.kind].append(destination.slug)
     return dict(grouped)
 
 
 def destinations(session: Session, slugs: Iterable[str]) -> dict[str, Destination]:
     """Return destinations by slug."""
-    return {d.slug: d for d in session.scalars(select(Destination).where(Destination.slug.in_(list(slugs))))}
+    wanted = set(slugs)
+    return {d.slug: d for d in directory.destinations(session) if d.slug in wanted}
 
 
 def programmes(session: Session) -> list[Destination]:
     """Return the programmes a student can choose, by name."""
-    return list(session.scalars(select(Destination).where(Destination.kind == "programme").order_by(Destination.name)))
+    return [d for d in directory.destinations(session) if d.kind == "programme"]
 
 
 def plan(session: Session, routing: Routing, category: str, programme: str) -> list[Target]:
@@ -82,8 +83,7 @@ def recipients(key_lists: Iterable[crypto.KeyList]) -> dict[str, bytes]:
 
 def recovery_destinations(session: Session) -> list[Destination]:
     """Return the institution's recovery destination, if it configured one (`destination add` allows one)."""
-    query = select(Destination).where(Destination.kind == RECOVERY_KIND).order_by(Destination.slug)
-    return list(session.scalars(query))
+    return sorted((d for d in directory.destinations(session) if d.kind == RECOVERY_KIND), key=lambda d: d.slug)
 
 
 def recovery_lists(session: Session, keyring: Keyring) -> list[crypto.KeyList]:

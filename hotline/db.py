@@ -44,7 +44,8 @@ def make_engine(url: str) -> Engine:
     """Create an engine that each forked process reconnects; SQLite gets WAL, secure_delete, foreign keys."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, pool_pre_ping=True)
+    # A ping before each use finds a server connection that dropped; a SQLite file cannot drop.
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     event.listen(engine, "connect", _remember_pid)
     event.listen(engine, "checkout", _refuse_inherited)
     if engine.dialect.name == "sqlite":

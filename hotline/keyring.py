@@ -13,10 +13,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import crypto
+from hotline import crypto, directory
 from hotline.models import Destination
 
 INSTITUTION_FILE = "institution.pub.json"
@@ -141,8 +140,7 @@ class Keyring:
 
     def for_slugs(self, session: Session, slugs: list[str]) -> dict[str, crypto.KeyList]:
         """Return verified key lists for several destinations by slug."""
-        destinations = session.scalars(select(Destination).where(Destination.slug.in_(slugs))).all()
-        found = {d.slug: d for d in destinations}
+        found = {d.slug: d for d in directory.destinations(session) if d.slug in slugs}
         missing = [s for s in slugs if s not in found]
         if missing:
             raise KeyringError(f"unknown destination: {', '.join(missing)}")

@@ -33,11 +33,18 @@ def random_id() -> str:
     return secrets.token_hex(16)
 
 
+CASE_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
 def public_case_id() -> str:
     """Return a short random case id for handlers to quote (never the token)."""
-    alphabet = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-    raw = "".join(secrets.choice(alphabet) for _ in range(10))
-    return f"{raw[:5]}-{raw[5:]}"
+    # One draw of 10 base-30 digits (about 49 bits), not ten: secrets.choice costs a system call each.
+    number = secrets.randbelow(len(CASE_ID_ALPHABET) ** 10)
+    digits = []
+    for _ in range(10):
+        number, digit = divmod(number, len(CASE_ID_ALPHABET))
+        digits.append(CASE_ID_ALPHABET[digit])
+    return f"{''.join(digits[:5])}-{''.join(digits[5:])}"
 
 
 class Destination(Base):

@@ -13,9 +13,9 @@ from alembic.script import ScriptDirectory
 from conftest import file_report
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, event, select, text
 
-from hotline import db, demo, models
+from hotline import cases, db, demo, models
 
 CASE_ID = re.compile(r"^[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}$")
 RANDOM_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -104,3 +104,38 @@ def test_reporter_dates_are_days_without_a_time(client: FlaskClient, session: An
     assert DAY.match(str(stored))
     for day in session.execute(text("SELECT day FROM envelope")).scalars():
         assert DAY.match(str(day))
+
+
+def test_a_report_reads_the_destinations_once(app: Flask, client: FlaskClient) -> None:
+    """The programmes, the routing's destinations, the key lists' rows and the recovery key: one query."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    file_report(client)  # the first records each key list's version, and so reads the list again
+    engine = app.extensions["hotline.engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        file_report(client)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    reads = [s for s in statements if re.search(r"FROM destination\b", s) and s.lstrip().startswith("SELECT")]
+    assert len(reads) == 1, reads
+
+
+def test_the_destination_list_is_what_a_query_would_give(app: Flask, session: Any) -> None:
+    """Kept for one transaction only, and never while a destination waits to be added or deleted."""
+    before = [d.slug for d in cases.programmes(session)]
+    added = models.Destination(slug="nieuw", name="AAA Nieuwe opleiding", kind="programme", key_list_version=0)
+    session.add(added)  # not flushed
+    assert [d.slug for d in cases.programmes(session)] == ["nieuw", *before]
+    session.rollback()
+    assert [d.slug for d in cases.programmes(session)] == before
+    other = app.extensions["hotline.sessionmaker"]()
+    try:
+        demo.add_destination(other, "later", "AAA Later", "programme")  # committed by another session
+    finally:
+        other.close()
+    session.commit()  # a new transaction reads again
+    assert [d.slug for d in cases.programmes(session)] == ["later", *before]
