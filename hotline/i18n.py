@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import flask_babel
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_app_context, has_request_context, request
 
 LANGUAGES = ("nl", "en")
 COOKIE = "lang"
@@ -28,15 +28,36 @@ def select_locale() -> str:
     return "nl"
 
 
+CHOICE = "hotline_language"  # on g: (language, translations), looked up once per request
+
+
+def _choice() -> tuple[str, Any]:
+    """Return the request's language and its translations; Flask-Babel would look both up on every call."""
+    if not has_app_context():
+        return "nl", flask_babel.get_translations()
+    found: tuple[str, Any] | None = g.get(CHOICE)
+    if found is None:
+        locale = flask_babel.get_locale()
+        found = (str(locale) if locale is not None else "nl", flask_babel.get_translations())
+        setattr(g, CHOICE, found)
+    return found
+
+
 def get_locale() -> str:
     """Return the language of the current request as "nl" or "en"."""
-    locale = flask_babel.get_locale()
-    return str(locale) if locale is not None else "nl"
+    return _choice()[0]
 
 
 def gettext(message: str, **values: Any) -> str:
     """Translate a Dutch message into the current language and fill in its %(name)s values."""
-    return str(flask_babel.gettext(message, **values))
+    text: str = _choice()[1].ugettext(message)  # as flask_babel.gettext does
+    return text % values if values else text
+
+
+def refresh() -> None:
+    """Choose the language afresh for this request: the app context, and g, may outlive one request."""
+    flask_babel.refresh()
+    g.pop(CHOICE, None)
 
 
 def label(labels: dict[str, str]) -> str:
@@ -51,5 +72,5 @@ def init_app(app: Flask) -> None:
     flask_babel.Babel(app, locale_selector=select_locale, default_locale="nl", configure_jinja=False)
     # Flask-Babel keeps the choice on g, which requests share when an app context is already
     # pushed (the CLI, tests): choose afresh for every request.
-    app.before_request(flask_babel.refresh)
+    app.before_request(refresh)
     app.jinja_env.globals.update(_=gettext, label=label, get_locale=get_locale)
