@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -93,6 +94,15 @@ def test_ids_are_random_not_counters(client: FlaskClient, session: Any) -> None:
     for row in (*envelopes, *routes, *destinations):
         assert RANDOM_ID.match(row.id), row
     assert len({row.id for row in envelopes}) == len(envelopes) == 2
+
+
+def test_every_symbol_of_a_case_id_is_drawn_from_the_whole_alphabet() -> None:
+    """One random number cut into 10 base-30 symbols: no position may be stuck or lean to a few symbols."""
+    drawn = [models.public_case_id().replace("-", "") for _ in range(3000)]
+    for position in range(10):
+        seen = Counter(case_id[position] for case_id in drawn)
+        assert set(seen) == set(models.CASE_ID_ALPHABET)
+        assert max(seen.values()) < 3 * 3000 / 30
 
 
 def test_reporter_dates_are_days_without_a_time(client: FlaskClient, session: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -58,6 +59,15 @@ def test_generate_gives_different_tokens_of_125_bits() -> None:
     assert len(tokens.ALPHABET) == 32 and len(set(tokens.ALPHABET)) == 32
     assert tokens.SYMBOLS * 5 == 125
     assert not set("ILOU") & set(tokens.ALPHABET)
+
+
+def test_every_symbol_of_a_token_is_drawn_from_the_whole_alphabet() -> None:
+    """One random number of 125 bits, cut into 25 symbols: no position may be stuck or lean to a few symbols."""
+    drawn = [compact(tokens.generate())[: tokens.SYMBOLS] for _ in range(3000)]
+    for position in range(tokens.SYMBOLS):
+        seen = Counter(token[position] for token in drawn)
+        assert set(seen) == set(tokens.ALPHABET)
+        assert max(seen.values()) < 3 * 3000 / 32  # about 94 each; 282 would be far outside chance
 
 
 # --- normalise ----------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Run alone: python -m tests.benchmarks.bench_sealing
 gpg (Debian's gnupg) encrypts the same bytes to 3 throwaway curve25519 keys in a temporary GNUPGHOME,
 one `gpg --encrypt` process per seal as a naive design would. Without gpg the comparison is skipped.
 Beside it, the floor: only the operations no seal to 3 keys can skip (floor_sealer), which bounds the
-ratio any HPKE-per-recipient design reaches on this machine. Also prints the other core paths: deriving case keys and unlocking a key file.
+ratio any HPKE-per-recipient design reaches on this machine. Also prints the other core paths:
+deriving case keys and unlocking a key file.
 """
 
 from __future__ import annotations
