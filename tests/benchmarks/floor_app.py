@@ -12,7 +12,7 @@ import os
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from flask import Flask, request
-from sqlalchemy import Column, Integer, LargeBinary, MetaData, Table, insert
+from sqlalchemy import Column, Engine, Integer, LargeBinary, MetaData, Table, insert
 
 from hotline import crypto, db
 
@@ -20,15 +20,18 @@ METADATA = MetaData()
 FLOOR = Table("bench_floor", METADATA, Column("id", Integer, primary_key=True), Column("sealed", LargeBinary))
 RECIPIENT = X25519PrivateKey.generate().public_key()
 
-app = Flask(__name__)
-engine = db.make_engine(os.environ["HOTLINE_DATABASE_URL"])  # reconnects in each forked worker
-METADATA.create_all(engine)
-engine.dispose()
+
+def bare_app(name: str, metadata: MetaData) -> tuple[Flask, Engine]:
+    """Return a bare app that answers GET / once up, and an engine on HOTLINE_DATABASE_URL with metadata's tables."""
+    bare = Flask(name)
+    bare.add_url_rule("/", "ready", lambda: name)
+    database = db.make_engine(os.environ["HOTLINE_DATABASE_URL"])  # reconnects in each forked worker
+    metadata.create_all(database)
+    database.dispose()
+    return bare, database
 
 
-@app.get("/")
-def ready() -> str:
-    return "floor"
+app, engine = bare_app(__name__, METADATA)
 
 
 @app.post("/submit")

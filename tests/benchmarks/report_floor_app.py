@@ -12,13 +12,13 @@ this design can get towards one seal and one row.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 
-from flask import Flask, request
+from flask import request
 from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, MetaData, String, Table, insert
 
-from hotline import crypto, db, tokens
+from hotline import crypto, tokens
+from tests.benchmarks.floor_app import bare_app
 
 METADATA = MetaData()
 CASES = Table(
@@ -38,15 +38,7 @@ ROUTES = Table(
 RECIPIENTS = [(key.kid, key.public.x25519) for key in (crypto.generate_key(f"h{n}") for n in range(3))]
 SALT, PEPPER = secrets.token_bytes(32), secrets.token_bytes(32)
 
-app = Flask(__name__)
-engine = db.make_engine(os.environ["HOTLINE_DATABASE_URL"])  # reconnects in each forked worker
-METADATA.create_all(engine)
-engine.dispose()
-
-
-@app.get("/")
-def ready() -> str:
-    return "report floor"
+app, engine = bare_app(__name__, METADATA)
 
 
 @app.post("/submit")
