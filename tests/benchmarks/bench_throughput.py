@@ -145,9 +145,7 @@ def measure(label: str, url: str, options: argparse.Namespace) -> list[Row]:
     median = {name: statistics.median(values) for name, values in rates.items()}
     ratio, ceiling = statistics.median(ratios), statistics.median(ceilings)
     print(f"  {label}: hotline / floor = {ratio:.2f} (median of {len(ratios)} rounds; target >= {TARGET})", flush=True)
-    print(
-        f"  {label}: report floor / floor = {ceiling:.2f}: the most any report path of this design reaches", flush=True
-    )
+    print(f"  {label}: report floor / floor = {ceiling:.2f}, the most a report path of this design reaches", flush=True)
     limits = "limits in Redis" if options.redis else "limits in memory"
     shape = f"{options.workers}w x {options.threads}t, {options.clients} clients"
     shape += f", {options.rounds} x {options.seconds:.0f} s"

@@ -3,7 +3,7 @@
     python -m tests.benchmarks.run                 # all parts: a b c d e
     python -m tests.benchmarks.run c d --quick     # some parts, shorter and smaller
 
-a  report submissions/s through gunicorn, beside the floor (1 HPKE seal + 1 row) and a hello world
+a  report submissions/s through gunicorn, beside the floor (1 HPKE seal + 1 row), the report floor and a hello world
 b  status lookup p50 at 1,000 and 1,000,000 cases
 c  inbox page time at 100,000 cases
 d  sealing against one OpenPGP (gpg) process per report

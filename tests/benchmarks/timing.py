@@ -42,6 +42,27 @@ def timed(label: str, action: Callable[[], object], runs: int = 15, *, warm: boo
     return median
 
 
+def timed_together(actions: list[tuple[str, Callable[[], object]]], runs: int = 15) -> list[float]:
+    """Time several actions taking turns, run after run, so that a shared machine's drift hits all alike.
+
+    Prints each one's median and spread as timed() does; returns the medians in order.
+    """
+    for _label, action in actions:
+        action()  # fill the caches once before measuring
+    times: list[list[float]] = [[] for _ in actions]
+    for _ in range(runs):
+        for (_label, action), found in zip(actions, times, strict=True):
+            start = time.perf_counter()
+            action()
+            found.append((time.perf_counter() - start) * 1000)
+    medians = []
+    for (label, _action), found in zip(actions, times, strict=True):
+        median = statistics.median(found)
+        print(f"  {label:<56} median {median:8.2f} ms   min {min(found):8.2f}   max {max(found):8.2f}", flush=True)
+        medians.append(median)
+    return medians
+
+
 def percentile(values: list[float], share: float) -> float:
     """Return the value below which this share of the values lies (nearest rank)."""
     ordered = sorted(values)
