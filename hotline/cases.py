@@ -164,7 +164,7 @@ def file_case(
     for row in rows:
         if (placeholder := db.placeholder_blob(session, len(row["ciphertext"]))) is not None:
             connection.execute(insert(ENVELOPE).values(row | {"ciphertext": placeholder}))
-            db.write_blob(session, ENVELOPE.name, "ciphertext", row["id"], row["ciphertext"])
+            db.write_blob(session, ENVELOPE, "ciphertext", row["id"], row["ciphertext"])
     session.commit()
     # The session now knows the case as stored, without reading it back; routes and envelopes load if asked.
     make_transient_to_detached(case)

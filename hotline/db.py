@@ -8,7 +8,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event, exc, func, inspect, text
+from sqlalchemy import Engine, Table, create_engine, event, exc, func, inspect, literal_column, select
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -114,13 +114,15 @@ def placeholder_blob(session: Session, size: int) -> Any:
     return func.zeroblob(size)
 
 
-def write_blob(session: Session, table: str, column: str, key: str, data: bytes | bytearray) -> None:
+def write_blob(session: Session, table: Table, column: str, key: str, data: bytes | bytearray) -> None:
     """Fill in a placeholder_blob of the row whose id is key, in the session's transaction."""
     connection = session.connection()
-    rowid = connection.execute(text(f'SELECT rowid FROM "{table}" WHERE id = :key'), {"key": key}).scalar_one()  # noqa: S608  # nosec B608  # our own table name, never input
+    rowid: int = connection.execute(
+        select(literal_column("rowid")).select_from(table).where(table.c.id == key)
+    ).scalar_one()
     driver = connection.connection.driver_connection
     assert isinstance(driver, sqlite3.Connection)  # noqa: S101  # nosec B101  # placeholder_blob: SQLite only
-    with driver.blobopen(table, column, rowid) as blob:
+    with driver.blobopen(table.name, column, rowid) as blob:
         view = memoryview(data)
         for start in range(0, len(view), BLOB_CHUNK):
             blob.write(view[start : start + BLOB_CHUNK])
