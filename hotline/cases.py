@@ -158,11 +158,11 @@ def file_case(
         ]
         connection.execute(insert(ROUTE), routes)
     rows = [envelope_row(envelope, case.id, seq, received) for seq, envelope in enumerate(envelopes)]
-    small = [row for row in rows if db.placeholder_blob(session, len(row["ciphertext"])) is None]
-    if small:
+    placeholders = [db.placeholder_blob(session, len(row["ciphertext"])) for row in rows]
+    if small := [row for row, placeholder in zip(rows, placeholders, strict=True) if placeholder is None]:
         connection.execute(insert(ENVELOPE), small)
-    for row in rows:
-        if (placeholder := db.placeholder_blob(session, len(row["ciphertext"]))) is not None:
+    for row, placeholder in zip(rows, placeholders, strict=True):
+        if placeholder is not None:
             connection.execute(insert(ENVELOPE).values(row | {"ciphertext": placeholder}))
             db.write_blob(session, ENVELOPE, "ciphertext", row["id"], row["ciphertext"])
     session.commit()
