@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from hotline import cases, create_app, db, demo
 from hotline.casework import inbox
 from hotline.models import Case, CaseRoute, Destination, public_case_id
-from tests.benchmarks.instance import cleanup, database_urls
+from tests.benchmarks.instance import analyze, cleanup, database_urls
 from tests.benchmarks.timing import Row, print_rows
 from tests.benchmarks.timing import timed as measure_one
 
@@ -105,14 +105,7 @@ def fill(session: Session, number: int) -> None:
         session.execute(insert(Case), case_rows)
         session.execute(insert(CaseRoute), route_rows)
     session.commit()
-    engine = session.get_bind()
-    if engine.dialect.name == "postgresql":
-        # What autovacuum would have done by now: statistics, and the visibility map for index-only scans.
-        with engine.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-    else:
-        session.execute(text("ANALYZE"))
-        session.commit()
+    analyze(session)
 
 
 def measure(session: Session) -> float:

@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from hotline import cases, db, tokens
 from hotline.models import Case, public_case_id
-from tests.benchmarks.instance import cleanup, database_urls, make_app
+from tests.benchmarks.instance import analyze, cleanup, database_urls, make_app
 from tests.benchmarks.timing import Row, percentile, print_rows, samples
 
 TARGET = 1.5
@@ -61,13 +61,7 @@ def fill(session: Session, number: int) -> None:
         session.execute(insert(Case), rows)
         session.commit()
         have += size
-    engine = session.get_bind()
-    if engine.dialect.name == "postgresql":
-        with engine.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-    else:
-        session.execute(text("ANALYZE"))
-        session.commit()
+    analyze(session)
 
 
 @dataclass

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from hotline import create_app, crypto, db, demo
 from hotline.keyring import INSTITUTION_FILE, institution_document, key_list_path, write_json
@@ -56,3 +58,15 @@ def make_app(folder: Path, url: str, *, handlers: int = 1) -> Flask:
         for slug, name, name_en, kind in demo.DESTINATIONS:
             demo.add_destination(session, slug, name, kind, name_en)
     return app
+
+
+def analyze(session: Session) -> None:
+    """Refresh the planner's view of a freshly filled database, as a running one would have it."""
+    engine = session.get_bind()
+    if engine.dialect.name == "postgresql":
+        # What autovacuum would have done by now: statistics, and the visibility map for index-only scans.
+        with engine.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    else:
+        session.execute(text("ANALYZE"))
+        session.commit()
