@@ -15,8 +15,8 @@ from sqlalchemy import case as when
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline import inbox
 from hotline.accounts import EMAIL_RE
-from hotline.casework import inbox
 from hotline.models import Case, CaseRoute, Handler, HandlerDestination
 
 TIMEOUT = 30  # seconds per SMTP step: a server that hangs must not hold up cron for ever

@@ -15,8 +15,7 @@ from flask.testing import FlaskClient
 from handler_browser import send_reply
 from sqlalchemy import select
 
-from hotline import cases, crypto, tokens
-from hotline.casework import inbox
+from hotline import cases, crypto, inbox, tokens
 from hotline.keyring import key_list_path
 from hotline.models import AuditEvent, Case, CaseRoute, Destination
 

@@ -21,8 +21,7 @@ from sqlalchemy import select
 from test_api import API, CATEGORY, PROGRAMME, Browser, derive, post, recipients
 from werkzeug.test import TestResponse
 
-from hotline import crypto, models, tokens
-from hotline.api import checks
+from hotline import checks, crypto, models, tokens
 
 FUZZ = settings(max_examples=60, deadline=None, database=None)  # no .hypothesis folder in the checkout
 

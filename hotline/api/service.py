@@ -13,9 +13,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline import cases, i18n, tokens
-from hotline.api import checks
-from hotline.api.checks import Conflict, Refused
+from hotline import cases, checks, i18n, tokens
+from hotline.checks import Conflict, Refused
 from hotline.keyring import Keyring, KeyringError, key_list_path, read_json
 from hotline.models import Case, Destination
 from hotline.routing import NoDestination, Routing, Target
@@ -38,8 +37,8 @@ class Settings:
 
     @property
     def max_text(self) -> int:
-        """Return the largest report or message plaintext: JSON may spend six bytes (\\uXXXX) a character."""
-        return 6 * self.max_description_chars + 4096
+        """Return the largest report or message plaintext."""
+        return checks.max_text(self.max_description_chars)
 
     @property
     def max_attachment(self) -> int:

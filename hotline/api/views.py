@@ -8,8 +8,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, UnsupportedMediaType
 
-from hotline import cases, models, security
-from hotline.api import checks, service
+from hotline import cases, checks, models, security
+from hotline.api import service
 from hotline.db import get_session
 from hotline.extensions import keyring, routing
 from hotline.keyring import INSTITUTION_FILE, KeyringError, read_json

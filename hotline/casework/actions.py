@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, jsonify, render_template, request
+from flask import abort, current_app, g, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
-from hotline import cases, staff
-from hotline.api import checks
-from hotline.api.views import settings
-from hotline.casework import inbox as inbox_query
+from hotline import cases, checks, staff
+from hotline import inbox as inbox_query
 from hotline.casework import sealed
 from hotline.casework.views import bp, own_case
 from hotline.db import get_session
@@ -43,7 +41,8 @@ def reply(case_id: str) -> Response | tuple[Response, int]:
     """Store a reply sealed and signed in the browser, acknowledging or closing the case if asked."""
     found = own_case(case_id)
     try:
-        status = sealed.reply(get_session(), keyring(), g.handler, found, body(), settings().max_text, cases.today())
+        max_text = checks.max_text(current_app.config["MAX_DESCRIPTION_CHARS"])
+        status = sealed.reply(get_session(), keyring(), g.handler, found, body(), max_text, cases.today())
     except checks.Refused as error:
         return refused(error)
     except KeyringError:

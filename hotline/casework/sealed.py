@@ -18,10 +18,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import audit, cases, crypto
-from hotline.api import checks
-from hotline.api.checks import Conflict, Refused
+from hotline import audit, cases, checks, crypto
 from hotline.casework.service import InvalidTransition, apply_transition
+from hotline.checks import Conflict, Refused
 from hotline.keyring import Keyring
 from hotline.models import RECOVERY_KIND, Case, CaseRoute, Destination, EnvelopeRecord, Handler
 

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from hotline import accounts, auth, cases, staff
-from hotline.casework import inbox as inbox_query
+from hotline import inbox as inbox_query
 from hotline.casework import sealed, service
 from hotline.db import get_session
 from hotline.extensions import keyring, routing

@@ -27,8 +27,7 @@ from flask import Flask
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
-from hotline import cases, create_app, db, demo
-from hotline.casework import inbox
+from hotline import cases, create_app, db, demo, inbox
 from hotline.models import Case, CaseRoute, Destination, public_case_id
 from tests.benchmarks.instance import analyze, cleanup, database_urls
 from tests.benchmarks.timing import Row, print_rows

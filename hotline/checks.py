@@ -1,4 +1,4 @@
-"""Checks on what the browser sends: fields, keys and sealed envelopes, each refusal naming its field.
+"""Checks on what the browser sends, to the API or the workspace: fields, keys and sealed envelopes.
 
 The server cannot read an envelope, but it can refuse one that a handler could not trust:
 wrong kind or direction, bound to another case, not signed by the reporter, not sealed to
@@ -36,6 +36,11 @@ class Conflict(Refused):
     """The request clashes with what is stored: a used lookup key, a known envelope, a closed case."""
 
     status = 409
+
+
+def max_text(max_description_chars: int) -> int:
+    """Return the largest report or message plaintext: JSON may spend six bytes (\\uXXXX) a character."""
+    return 6 * max_description_chars + 4096
 
 
 def as_object(body: Any) -> dict[str, Any]:
