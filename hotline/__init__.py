@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from hotline import config, db, i18n, routing, security
+from hotline import attachments, config, db, i18n, private_files, routing, security
 from hotline.keyring import Keyring
 
 
@@ -24,9 +24,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings = config.load(instance, test_config)
     app = Flask(__name__, instance_path=str(instance), template_folder=template_folder())
     app.config.update(settings)
+    from hotline.demo import DEMO_KEYS
+
+    # What an older version (or a hand) left readable to others is tightened on every start.
+    private_files.instance(instance, files=(config.DEMO_FILE,), folders=(DEMO_KEYS,))
 
     app.extensions["hotline.routing"] = routing.load(app.config["ROUTING_FILE"])
     app.extensions["hotline.keyring"] = Keyring(app.config["KEYS_DIR"], app.config["INSTITUTION_KEY"] or "")
+    app.extensions["hotline.images"] = attachments.image_budget(app.config)
     db.init_app(app)
     i18n.init_app(app)
     limiter = security.init_app(app)

@@ -1,16 +1,15 @@
-"""Staff accounts: create, authenticate with password and TOTP, enrol, lock out, deactivate."""
+"""Staff accounts: create, authenticate with password and TOTP (growing delays after failures), enrol, deactivate."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hotline import audit, auth
 from hotline.keyring import KID_PREFIX_RE, Keyring, KeyringError
+from hotline.login_delays import Delays
 from hotline.models import RECOVERY_KIND, ROLES, Destination, Handler, HandlerDestination
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
@@ -28,7 +27,7 @@ class AccountError(ValueError):
 
 
 class LoginFailed(Exception):
-    """Wrong username, password or code, or a locked account: the caller says no more than that."""
+    """Wrong username, password or code, or an inactive account: the caller says no more than that."""
 
 
 class EnrolmentNeeded(Exception):
@@ -37,14 +36,6 @@ class EnrolmentNeeded(Exception):
     def __init__(self, handler: Handler) -> None:
         super().__init__(handler.username)
         self.handler = handler
-
-
-@dataclass(frozen=True)
-class Policy:
-    """How many failed attempts lock an account, and for how long."""
-
-    max_failures: int = 5
-    lock: dt.timedelta = dt.timedelta(minutes=15)
 
 
 def normalise_username(username: str) -> str:
@@ -131,7 +122,12 @@ def check_new(
         raise AccountError("destination_missing", "a handler needs at least one destination")
     if not kid:
         raise AccountError("kid_missing", "a handler needs the key id of their registered key")
-    return destinations, resolve_kid(ring, session, destinations, kid)
+    full_kid = resolve_kid(ring, session, destinations, kid)
+    holder = session.scalar(select(Handler.username).where(Handler.kid == full_kid))
+    if holder is not None:
+        # One account per key: another account on the same kid would read the same cases.
+        raise AccountError("kid_taken", f"key {full_kid[:16]} already belongs to the account {holder}")
+    return destinations, full_kid
 
 
 def create_handler(
@@ -161,7 +157,6 @@ def create_handler(
         role=role,
         kid=full_kid,
         active=True,
-        failed_logins=0,
         session_epoch=0,
         created_on=auth.now().date(),
         memberships=[HandlerDestination(destination=d) for d in chosen],
@@ -179,38 +174,41 @@ def deactivate(session: Session, handler: Handler, actor: str = audit.CLI) -> No
         raise AccountError("self", "you cannot deactivate your own account")
     handler.active = False
     handler.session_epoch += 1
+    # The key id is freed: a closed account has no use for it, and a new account (a mistake put right)
+    # may take it, proving possession afresh. Migration 0006 does the same for closed duplicates.
+    handler.kid = handler.proven_kid = None
     audit.record(session, actor, "handler_deactivated", detail=handler.username)
     session.commit()
 
 
-def _fail(session: Session, handler: Handler, reason: str, policy: Policy) -> LoginFailed:
-    handler.failed_logins += 1
-    audit.record(session, handler.id, "login_failed", detail=reason)
-    if handler.failed_logins >= policy.max_failures:
-        handler.locked_until, handler.failed_logins = auth.now() + policy.lock, 0
-        audit.record(session, handler.id, "account_locked", detail=f"{int(policy.lock.total_seconds() // 60)} min")
-    session.commit()
+def _fail(session: Session, delays: Delays) -> LoginFailed:
+    # Anyone can fail a login: that writes no row (it would date an anonymous visitor to the second), it
+    # only makes the account name and the client wait longer (login_delays.py).
+    session.rollback()
+    delays.failed()
     return LoginFailed()
 
 
-def is_locked(handler: Handler) -> bool:
-    """Tell whether an account is locked after too many failed attempts."""
-    return handler.locked_until is not None and handler.locked_until > auth.now()
+def _logged_in(session: Session, handler: Handler, delays: Delays) -> None:
+    failures = delays.succeeded()
+    detail = f"after {failures} failed attempt(s)" if failures else None
+    audit.record(session, handler.id, "login", detail=detail)
 
 
-def authenticate(session: Session, username: str, password: str, code: str, policy: Policy) -> Handler:
-    """Check password and code of an active account; raise LoginFailed, or EnrolmentNeeded before the first code."""
+def authenticate(session: Session, username: str, password: str, code: str, delays: Delays) -> Handler:
+    """Check password and code of an active account; raise LoginFailed, or EnrolmentNeeded before the first code.
+
+    While the account name or the client must wait after earlier failures, nothing is checked: TryLater.
+    """
+    delays.check()
     name = normalise_username(username)
     # No username holds a control character, and PostgreSQL cannot even compare a NUL: such a name is unknown.
     handler = session.scalar(select(Handler).where(Handler.username == name)) if name.isprintable() else None
-    if handler is None or not handler.active or is_locked(handler):
+    if handler is None or not handler.active:
         auth.spend_like_a_check(password)
-        reason = "unknown_account" if handler is None else ("inactive" if not handler.active else "locked")
-        audit.record(session, handler.id if handler else None, "login_failed", detail=reason)
-        session.commit()
-        raise LoginFailed()
+        raise _fail(session, delays)
     if not auth.verify_password(password, handler.password_hash):
-        raise _fail(session, handler, "password", policy)
+        raise _fail(session, delays)
     if auth.needs_rehash(handler.password_hash):
         handler.password_hash = auth.hash_password(password)
     if not handler.enrolled or handler.totp_secret is None:
@@ -219,23 +217,24 @@ def authenticate(session: Session, username: str, password: str, code: str, poli
         raise EnrolmentNeeded(handler)
     step = auth.verify_totp(handler.totp_secret, code, handler.totp_last_step)
     if step is None:
-        raise _fail(session, handler, "code", policy)
-    handler.totp_last_step, handler.failed_logins, handler.locked_until = step, 0, None
-    audit.record(session, handler.id, "login")
+        raise _fail(session, delays)
+    handler.totp_last_step = step
+    _logged_in(session, handler, delays)
     session.commit()
     return handler
 
 
-def confirm_enrolment(session: Session, handler: Handler, code: str, policy: Policy) -> None:
+def confirm_enrolment(session: Session, handler: Handler, code: str, delays: Delays) -> None:
     """Finish enrolment with a first code from the authenticator app; a wrong code counts as a failed attempt."""
-    if handler.enrolled or handler.totp_secret is None or not handler.active or is_locked(handler):
+    if handler.enrolled or handler.totp_secret is None or not handler.active:
         raise LoginFailed()
+    delays.check()
     step = auth.verify_totp(handler.totp_secret, code, handler.totp_last_step)
     if step is None:
-        raise _fail(session, handler, "code", policy)
-    handler.enrolled, handler.totp_last_step, handler.failed_logins, handler.locked_until = True, step, 0, None
+        raise _fail(session, delays)
+    handler.enrolled, handler.totp_last_step = True, step
     audit.record(session, handler.id, "enrolled")
-    audit.record(session, handler.id, "login")
+    _logged_in(session, handler, delays)
     session.commit()
 
 

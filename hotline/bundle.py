@@ -15,7 +15,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from hotline import crypto
+from hotline import crypto, report_keys
 from hotline.attachments import Attachment, parse_payload, safe_name
 
 REPORTER = "reporter"
@@ -57,6 +57,7 @@ class Opened:
     sender: str
     plaintext: bytes | None
     error: str | None = None
+    note: str | None = None  # how far the signature vouches for the sender, when not fully
 
 
 def printable(text: str) -> str:
@@ -125,7 +126,7 @@ def envelopes(bundle: dict[str, Any]) -> list[tuple[str, crypto.Envelope | None]
     for data in bundle["envelopes"]:
         day = str(data.get("day", "?")) if isinstance(data, dict) else "?"
         try:
-            parsed.append((day, crypto.Envelope.from_json(data)))
+            parsed.append((day, crypto.Envelope.from_json(data, rewraps=True)))  # stored: re-wraps beside a bad one
         except crypto.MalformedEnvelope:
             parsed.append((day, None))
     return parsed
@@ -139,11 +140,29 @@ def case_key(bundle: dict[str, Any], name: str) -> bytes:
         raise BundleError(f"the bundle's case has no valid {name}") from exc
 
 
-def open_sealed(bundle: dict[str, Any], key: crypto.PrivateKey, known: dict[str, Handler]) -> list[Opened]:
-    """Open every envelope sealed to this key; reporter and handler signatures never stand in for each other."""
-    reply_key = case_key(bundle, "reply_public_key")
-    reporter = {REPORTER: case_key(bundle, "reporter_signing_key")}
+def reporter_keys(bundle: dict[str, Any], key: crypto.PrivateKey) -> report_keys.ReporterKeys:
+    """Return the keys the case's report carries, as this key opens it; the bundle's own only as a labelled fallback."""
+    parsed = [envelope for _day, envelope in envelopes(bundle)]
+    stored_signing, stored_reply = case_key(bundle, "reporter_signing_key"), case_key(bundle, "reply_public_key")
+    return report_keys.from_report(parsed, stored_signing, stored_reply, key, bundle["case"])
+
+
+def open_sealed(
+    bundle: dict[str, Any],
+    key: crypto.PrivateKey,
+    known: dict[str, Handler],
+    reporter: report_keys.ReporterKeys | None = None,
+) -> list[Opened]:
+    """Open every envelope sealed to this key; reporter and handler signatures never stand in for each other.
+
+    Reporter envelopes are checked against the signing key the report carries, and every envelope is
+    bound to the report's reply key; the keys stored with the case count only where the report cannot
+    say (an older report, or one not sealed to this key), and such envelopes carry a note.
+    """
+    reporter = reporter or reporter_keys(bundle, key)
+    signing = {REPORTER: reporter.signing_key} if reporter.signing_key else {}
     staff = {kid: handler.ed25519 for kid, handler in known.items()}
+    note = None if reporter.source == report_keys.BOUND else report_keys.UNBOUND_NOTE
     opened: list[Opened] = []
     for day, envelope in envelopes(bundle):
         if envelope is None:
@@ -151,15 +170,24 @@ def open_sealed(bundle: dict[str, Any], key: crypto.PrivateKey, known: dict[str,
             continue
         if key.kid not in envelope.kids():
             continue
-        signers = reporter if envelope.header.direction == "to_handlers" else staff
+        kind, who = envelope.header.kind, sender(envelope.signer, known)
+        to_handlers = envelope.header.direction == "to_handlers"
+        if to_handlers and reporter.signing_key is None:  # no verified report: nothing of the reporter's is genuine
+            error = reporter.report_error if kind == "report" else None
+            opened.append(Opened(day, kind, who, None, error or report_keys.UntrustedReport.__name__))
+            continue
         try:
             plaintext = crypto.open_envelope(
-                envelope, key.x25519, verify_key=signers.get, reply_public_key=reply_key, kind=None
+                envelope,
+                key.x25519,
+                verify_key=(signing if to_handlers else staff).get,
+                reply_public_key=reporter.reply_key,
+                kind=None,
             )
         except crypto.CryptoError as exc:
-            opened.append(Opened(day, envelope.header.kind, sender(envelope.signer, known), None, type(exc).__name__))
+            opened.append(Opened(day, kind, who, None, type(exc).__name__))
             continue
-        opened.append(Opened(day, envelope.header.kind, sender(envelope.signer, known), plaintext))
+        opened.append(Opened(day, kind, who, plaintext, note=note if to_handlers else None))
     return opened
 
 
@@ -234,6 +262,7 @@ def render(item: Opened, out_dir: Path | None) -> tuple[list[str], bool]:
     lines = [f"== {item.day} | {item.kind} | from {item.sender} =="]
     if item.plaintext is None:
         return [*lines, f"[could not be opened or verified: {item.error}]"], False
+    lines += [f"[{item.note}]"] if item.note else []
     try:
         if item.kind == "report":
             return lines + report_lines(item.plaintext), True

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached, object_session
 
-from hotline import audit, crypto, db, directory
+from hotline import audit, crypto, db, directory, report_keys
 from hotline.keyring import Keyring
 from hotline.models import RECOVERY_KIND, Case, CaseRoute, Destination, EnvelopeRecord, public_case_id, random_id
 from hotline.routing import Routing, Target
@@ -272,19 +272,28 @@ def key_lists(session: Session, keyring: Keyring, case: Case) -> list[crypto.Key
     return [keyring.for_destination(session, route.destination) for route in routes]
 
 
-def message_readers(case: Case, lists: Iterable[crypto.KeyList]) -> dict[str, bytes]:
-    """Return who can read a message of a case: its handlers, and the reporter's reply key."""
-    return recipients(lists) | {crypto.fingerprint(case.reply_public_key): case.reply_public_key}
+def message_readers(
+    case: Case, lists: Iterable[crypto.KeyList], reply_public_key: bytes | None = None
+) -> dict[str, bytes]:
+    """Return who can read a message of a case: its handlers, and the reply key (the stored one if none given)."""
+    reply = reply_public_key or case.reply_public_key
+    return recipients(lists) | {crypto.fingerprint(reply): reply}
 
 
-def readers(session: Session, keyring: Keyring, case: Case) -> dict[str, bytes]:
-    """Return who can read a new message of a case: its handlers, the recovery key and the reporter."""
-    return message_readers(case, [*key_lists(session, keyring, case), *recovery_lists(session, keyring)])
+def readers(session: Session, keyring: Keyring, case: Case, reply_public_key: bytes | None = None) -> dict[str, bytes]:
+    """Return who can read a new message of a case: its handlers, the recovery key and the reporter.
+
+    A sealer that knows the reply key better than the database (the token, a verified report) passes it.
+    """
+    lists = [*key_lists(session, keyring, case), *recovery_lists(session, keyring)]
+    return message_readers(case, lists, reply_public_key)
 
 
-def reporter_messages(case: Case) -> list[tuple[EnvelopeRecord, crypto.Envelope]]:
-    """Return the messages sealed to the case's reply key (replies and follow-ups), oldest first."""
-    own_kid = crypto.fingerprint(case.reply_public_key)
+def reporter_messages(
+    case: Case, reply_public_key: bytes | None = None
+) -> list[tuple[EnvelopeRecord, crypto.Envelope]]:
+    """Return the messages sealed to the reply key (the stored one if none given), oldest first."""
+    own_kid = crypto.fingerprint(reply_public_key or case.reply_public_key)
     # Only the messages are loaded: a case's attachments are megabytes each and a status lookup never needs them.
     session = object_session(case)
     records: Iterable[EnvelopeRecord]
@@ -298,15 +307,22 @@ def reporter_messages(case: Case) -> list[tuple[EnvelopeRecord, crypto.Envelope]
 
 
 def add_reply(session: Session, keyring: Keyring, case: Case, handler: crypto.PrivateKey, text: str) -> None:
-    """Seal a handler's reply to the reporter's reply key, the case's destinations and the recovery key."""
+    """Seal a handler's reply to the reply key of the verified report, the case's destinations and the recovery key.
+
+    Raises report_keys.UntrustedReport when the handler's key cannot verify the report, or the stored reply key
+    is not the report's: a reply is never sealed to a key that only the database vouches for.
+    """
     if not any(k.by_kid(handler.kid) for k in key_lists(session, keyring, case)):
         raise crypto.UnknownRecipient("this key is not in the key list of any destination of the case")
+    reply_public_key = report_keys.reply_key(
+        [envelope_of(record) for record in case.envelopes], case.reporter_signing_key, case.reply_public_key, handler
+    )
     envelope = crypto.seal(
         json.dumps({"text": text}).encode("utf-8"),
         kind="message",
         direction="to_reporter",
-        reply_public_key=case.reply_public_key,
-        recipients=readers(session, keyring, case).items(),
+        reply_public_key=reply_public_key,
+        recipients=readers(session, keyring, case, reply_public_key).items(),
         signer=handler.kid,
         signing_key=handler.ed25519,
     )

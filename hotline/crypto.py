@@ -63,6 +63,7 @@ LABEL_WRAP = b"meldpunt/v1/wrap"
 LABEL_SIG = b"meldpunt/v1/sig"
 LABEL_KEYLIST = b"meldpunt/v1/keylist"
 LABEL_KEYFILE = "meldpunt/v1/keyfile"
+LABEL_POSSESSION = b"meldpunt/v1/possession"
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
@@ -429,7 +430,8 @@ class Envelope:
         }
 
     @classmethod
-    def from_json(cls, data: Any) -> Envelope:
+    def from_json(cls, data: Any, *, rewraps: bool = False) -> Envelope:
+        """Parse envelope JSON; with rewraps (a stored envelope), a kid may carry several wraps."""
         try:
             if data["v"] != VERSION:
                 raise MalformedEnvelope("unknown envelope version")
@@ -446,7 +448,7 @@ class Envelope:
             raise MalformedEnvelope("missing or mistyped envelope field") from exc
         if len(envelope.nonce) != 12 or len(envelope.signature) != 64 or not recipients:
             raise MalformedEnvelope("bad nonce, signature or recipients")
-        if len(set(envelope.kids())) != len(recipients):
+        if not rewraps and len(set(envelope.kids())) != len(recipients):
             raise MalformedEnvelope("a recipient appears twice")
         return envelope
 
@@ -552,16 +554,25 @@ def seal(
 
 
 def _open_dek(envelope: Envelope, kid: str, x25519: X25519PrivateKey) -> bytes:
-    wrap = next((r["wrap"] for r in envelope.recipients if r["kid"] == kid), None)
-    if wrap is None:
+    """Return the data key from the first of the kid's wraps that opens and matches the commitment.
+
+    A kid may carry several wraps (a later re-wrap beside a bad one): each is tried, so a garbage
+    wrap added first cannot hide a valid one. Fails with the last reason when none opens.
+    """
+    wraps = [r["wrap"] for r in envelope.recipients if r["kid"] == kid]
+    if not wraps:
         raise NotARecipient("this envelope is not sealed to your key")
-    try:
-        dek = SUITE.decrypt(b64d(wrap), x25519, info=_wrap_info(kid, envelope.hdr))
-    except (InvalidTag, ValueError) as exc:
-        raise DecryptionFailed("the wrap for this key does not open") from exc
-    if len(dek) != 32 or not hmac.compare_digest(_derive(dek)[1], envelope.header.commit):
-        raise CommitmentMismatch("the data key does not match the commitment")
-    return dek
+    failure: CryptoError = DecryptionFailed("the wrap for this key does not open")
+    for wrap in wraps:
+        try:
+            dek = SUITE.decrypt(b64d(wrap), x25519, info=_wrap_info(kid, envelope.hdr))
+        except (InvalidTag, ValueError, MalformedEnvelope):
+            failure = DecryptionFailed("the wrap for this key does not open")
+            continue
+        if len(dek) == 32 and hmac.compare_digest(_derive(dek)[1], envelope.header.commit):
+            return dek
+        failure = CommitmentMismatch("the data key does not match the commitment")
+    raise failure
 
 
 def verify_signature(envelope: Envelope, verify_key: bytes) -> None:
@@ -600,6 +611,36 @@ def open_envelope(
     return unpad(padded)
 
 
+def open_self_signed(
+    envelope: Envelope,
+    x25519: X25519PrivateKey,
+    *,
+    enclosed_key: Callable[[bytes], bytes | None],
+    reply_public_key: bytes | None = None,
+    kind: str | None = None,
+) -> bytes:
+    """Open an envelope whose plaintext names its own signing key (a report): the payload, then that signature.
+
+    The payload authenticates (AES-GCM over the header) before enclosed_key reads the key from it;
+    the plaintext is returned only once the signature verifies with that key, never with a stored one.
+    """
+    dek = _open_dek(envelope, fingerprint(raw_public(x25519)), x25519)
+    if reply_public_key is not None and not hmac.compare_digest(envelope.header.reply_public_key, reply_public_key):
+        raise WrongCase("the envelope belongs to another case")
+    if kind is not None and envelope.header.kind != kind:
+        raise WrongCase("the envelope is of another kind")
+    try:
+        padded = AESGCM(_derive(dek)[0]).decrypt(envelope.nonce, envelope.ciphertext, envelope.hdr)
+    except InvalidTag as exc:
+        raise DecryptionFailed("the payload does not authenticate") from exc
+    plaintext = unpad(padded)
+    signing_key = enclosed_key(plaintext)
+    if signing_key is None:
+        raise BadSignature("the plaintext names no signing key")
+    verify_signature(envelope, signing_key)
+    return plaintext
+
+
 def is_usable_x25519(raw_public_key: bytes) -> bool:
     """Tell whether a public key can be sealed to: low-order points parse, but give no shared key."""
     try:
@@ -609,10 +650,30 @@ def is_usable_x25519(raw_public_key: bytes) -> bool:
     return True
 
 
-def add_recipient(envelope: Envelope, x25519: X25519PrivateKey, new: PublicKey) -> Envelope:
-    """Re-wrap the data key for one more reader; the payload stays as it is."""
-    if new.kid in envelope.kids():
+def add_recipient(envelope: Envelope, x25519: X25519PrivateKey, new: PublicKey, *, again: bool = False) -> Envelope:
+    """Re-wrap the data key for one more reader; again adds a wrap beside one the reader has (a bad one, say)."""
+    if new.kid in envelope.kids() and not again:
         return envelope
     dek = _open_dek(envelope, fingerprint(raw_public(x25519)), x25519)
     envelope.recipients.append(wrap_for(dek, envelope.hdr, new.kid, new.x25519))
     return envelope
+
+
+def possession_message(challenge: bytes, handler_id: str, kid: str) -> bytes:
+    """Return what a handler signs to prove they hold their key: label, challenge, account id, kid."""
+    return LABEL_POSSESSION + challenge + handler_id.encode("ascii") + bytes.fromhex(kid)
+
+
+def sign_possession(key: PrivateKey, challenge: bytes, handler_id: str) -> bytes:
+    """Sign a possession challenge with a handler's Ed25519 key (the CLI and tests; browsers do it in JS)."""
+    return key.ed25519.sign(possession_message(challenge, handler_id, key.kid))
+
+
+def verify_possession(ed25519_public: bytes, signature: bytes, challenge: bytes, handler_id: str, kid: str) -> None:
+    """Verify a possession signature with the Ed25519 key of a verified key list; raise BadSignature."""
+    try:
+        Ed25519PublicKey.from_public_bytes(ed25519_public).verify(
+            signature, possession_message(challenge, handler_id, kid)
+        )
+    except (InvalidSignature, ValueError) as exc:
+        raise BadSignature("the possession signature does not verify") from exc

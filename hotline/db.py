@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import sqlite3
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, Table, create_engine, event, exc, func, inspect, literal_column, select
+from sqlalchemy import Engine, Table, create_engine, event, exc, func, inspect, literal_column, make_url, select
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from hotline import private_files
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -44,6 +47,11 @@ def make_engine(url: str) -> Engine:
     """Create an engine that each forked process reconnects; SQLite gets WAL, secure_delete, foreign keys."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    database = make_url(url).database
+    if url.startswith("sqlite") and database and database != ":memory:" and not database.startswith("file:"):
+        # Made 0600 before SQLite opens it: it holds TOTP secrets and password hashes, and its -wal and -shm
+        # files take its mode. This covers every first start: init, demo, run and gunicorn.
+        private_files.sqlite_database(Path(database))
     # A ping before each use finds a server connection that dropped; a SQLite file cannot drop.
     engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     event.listen(engine, "connect", _remember_pid)

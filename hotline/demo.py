@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from hotline import accounts, crypto, db
+from hotline import accounts, crypto, db, private_files
 from hotline.keyring import INSTITUTION_FILE, Keyring, institution_document, key_list_path, write_json
 from hotline.models import Case, Destination, Handler
 
@@ -44,10 +44,9 @@ class DemoKeys:
 
 
 def write_private_key(path: Path, key: crypto.PrivateKey, passphrase: str, iterations: int | None = None) -> None:
-    """Write a private key file readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(crypto.export_private_key(key, passphrase, iterations), indent=2) + "\n", "utf-8")
-    path.chmod(0o600)
+    """Write a private key file readable by its owner only, in a folder only its owner can open."""
+    private_files.folder(path.parent)
+    private_files.write_text(path, json.dumps(crypto.export_private_key(key, passphrase, iterations), indent=2) + "\n")
 
 
 def make_institution(

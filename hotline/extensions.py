@@ -1,4 +1,4 @@
-"""Typed access to what create_app() attaches to an app: the routing and the keyring."""
+"""Typed access to what create_app() attaches to an app: the routing, the keyring and the image budget."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import cast
 
 from flask import Flask, current_app
 
+from hotline.attachments import ImageBudget
 from hotline.keyring import Keyring
 from hotline.routing import Routing
 
@@ -18,3 +19,8 @@ def routing(app: Flask | None = None) -> Routing:
 def keyring(app: Flask | None = None) -> Keyring:
     """Return the app's keyring of verified destination key lists (the current app by default)."""
     return cast(Keyring, (app or current_app).extensions["hotline.keyring"])
+
+
+def image_budget(app: Flask | None = None) -> ImageBudget:
+    """Return the app's budget for decoding images, with its gate shared by this process's threads."""
+    return cast(ImageBudget, (app or current_app).extensions["hotline.images"])

@@ -76,6 +76,8 @@ class Case(Base):
         ),
         Index("ix_case_ack_due", "ack_due"),
         Index("ix_case_feedback_due", "feedback_due"),
+        # No hidden rowid on SQLite: it counts up with every insert and so would give the order of reports.
+        {"sqlite_with_rowid": False},
     )
 
     id: Mapped[str] = mapped_column(String(11), primary_key=True, default=public_case_id)
@@ -105,6 +107,7 @@ class CaseRoute(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "destination_id"),
         Index("ix_case_route_destination_id_case_id", "destination_id", "case_id"),  # a destination's inbox
+        {"sqlite_with_rowid": False},  # as case: no rowid that counts reports
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
@@ -117,7 +120,12 @@ class CaseRoute(Base):
 
 
 class EnvelopeRecord(Base):
-    """A stored envelope: the header bytes exactly as sealed, never rebuilt."""
+    """A stored envelope: the header bytes exactly as sealed, never rebuilt.
+
+    On SQLite this table keeps its rowid, because attachments are written into place with incremental
+    blob I/O (db.write_blob), which addresses a row by rowid. Migration 0007 makes those rowids random:
+    one row sits at the largest rowid, and SQLite then picks each new rowid at random instead of counting.
+    """
 
     __tablename__ = "envelope"
 
@@ -139,9 +147,11 @@ class EnvelopeRecord(Base):
 
 
 class Handler(Base):
-    """A staff account: a case handler, or an admin who manages accounts. Staff times are exact; reporters' are not."""
+    """A staff account: a case handler, or an admin who manages accounts. A failed login writes nothing here."""
 
     __tablename__ = "handler"
+    # One account per key: an account made on someone else's kid (a "shadow") would share their cases.
+    __table_args__ = (Index("ix_handler_kid", "kid", unique=True),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -154,9 +164,10 @@ class Handler(Base):
     enrolled: Mapped[bool] = mapped_column(Boolean, default=False)
     role: Mapped[str] = mapped_column(String(20))
     kid: Mapped[str | None] = mapped_column(String(64))  # the handler's X25519 key id; admins have none
+    # The kid whose private key this account proved to hold (a signed challenge); until it equals kid,
+    # the account acts on no case (hotline/possession.py).
+    proven_kid: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)  # raised at logout: older session cookies die
     created_on: Mapped[dt.date] = mapped_column(Date)
 
@@ -190,7 +201,7 @@ class AuditEvent(Base):
     handler_id: Mapped[str | None] = mapped_column(String(32), index=True)
     action: Mapped[str] = mapped_column(String(40))
     case_id: Mapped[str | None] = mapped_column(String(32), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # UTC, whole seconds
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)  # UTC, whole minutes (audit.record says why)
     # Order among events of the same second: one more than the highest so far (events are never removed).
     seq: Mapped[int] = mapped_column(Integer, index=True)
     detail: Mapped[str | None] = mapped_column(String(200))

@@ -5,10 +5,8 @@ This is the one module that reads the client address, and only to hash it.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import hmac
 import io
+import ipaddress
 import logging
 import re
 import threading
@@ -16,10 +14,14 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from flask import Flask, Request, Response, current_app, g, request
+from flask.json.provider import DefaultJSONProvider
 from flask_limiter import Limiter, RouteLimit
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from limits import parse as parse_limit
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, TooManyRequests
 from werkzeug.serving import WSGIRequestHandler
+
+from hotline import ratelimit
 
 CSP = "; ".join(
     [
@@ -61,6 +63,16 @@ class InMemoryRequest(Request):
         return io.BytesIO()
 
 
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Parse JSON as Flask does, but report nesting too deep for Python as invalid JSON, never as a crash."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:  # e.g. "[" * 100000: the parser's recursion, unwound by now
+            raise ValueError("JSON nested too deeply") from exc
+
+
 class AddressFilter(logging.Filter):
     """Redact anything that looks like an IP address from a log record."""
 
@@ -71,10 +83,11 @@ class AddressFilter(logging.Filter):
 
 
 class AnonymousRequestHandler(WSGIRequestHandler):
-    """The built-in server's handler, logging neither the address nor the time."""
+    """The built-in server's handler, logging neither the address nor the time.
 
-    def address_string(self) -> str:
-        return "-"
+    It leaves the address in REMOTE_ADDR for the rate limiter, which keeps only a hash shared by many; every
+    log line goes through `log`, which leaves the address and the time out.
+    """
 
     def log(self, type: str, message: str, *args: Any) -> None:
         level = logging.ERROR if type == "error" else logging.INFO
@@ -82,11 +95,9 @@ class AnonymousRequestHandler(WSGIRequestHandler):
 
 
 def rate_limit_key() -> str:
-    """Return a keyed hash of the client address; the secret changes every day."""
-    day = dt.date.today().isoformat().encode()
-    secret = hmac.new(current_app.config["SECRET_KEY"].encode(), b"ratelimit|" + day, hashlib.sha256).digest()
-    address = (request.remote_addr or "").encode()
-    return hmac.new(secret, address, hashlib.sha256).hexdigest()[:32]
+    """Return the client's rate-limit key: a short keyed hash of its address that many addresses share."""
+    secret: ratelimit.RotatingSecret = current_app.extensions["hotline.ratelimit_secret"]
+    return ratelimit.bucket(secret.current(), request.remote_addr or "", current_app.config["RATELIMIT_KEY_BITS"])
 
 
 def report_limit() -> str:
@@ -107,25 +118,69 @@ def is_a_guess(response: Response) -> bool:
     return response.status_code != 429 and not g.get("not_a_guess", False)
 
 
+def is_filed(response: Response) -> bool:
+    """Spend the report budget on filed reports only: a refused submission spends the malformed budget."""
+    return response.status_code == 201
+
+
+def is_malformed(response: Response) -> bool:
+    """Tell a refused submission (a missing field, a bad envelope, a stale form, too large a body)."""
+    return 400 <= response.status_code < 500 and response.status_code != 429
+
+
+class MalformedBudget:
+    """The budget of refused report submissions, spent once the answer is known.
+
+    A budget checked before the view would refuse a well-formed report too once a client had sent many
+    malformed ones; this one only turns a refusal into a 429, so a well-formed report never meets it.
+    """
+
+    def __init__(self, limiter: Limiter) -> None:
+        self.limiter = limiter
+        self.endpoints: set[str] = set()
+
+    def watch(self, app: Flask, endpoints: list[str]) -> None:
+        """Spend this budget on refused submissions to these endpoints."""
+        if not self.endpoints:
+            app.after_request(self.spend)
+        self.endpoints.update(endpoints)
+
+    def spend(self, response: Response) -> Response:
+        """Count a refused submission; past the budget, answer it with the endpoint's own 429."""
+        if not (self.limiter.enabled and request.endpoint in self.endpoints and request.method == "POST"):
+            return response
+        if not is_malformed(response):
+            return response
+        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+        scope = [prefix, rate_limit_key(), "malformed"] if prefix else [rate_limit_key(), "malformed"]
+        if self.limiter.limiter.hit(parse_limit(current_app.config["MALFORMED_LIMIT"]), *scope):
+            return response
+        return current_app.make_response(current_app.handle_user_exception(TooManyRequests()))
+
+
 @dataclass(frozen=True)
 class Budgets:
     """The rate limits the HTML and API paths share: one budget per client, whichever path it takes."""
 
     report: RouteLimit
     status: RouteLimit
+    malformed: MalformedBudget
 
     def apply(self, app: Flask, budget: RouteLimit, endpoints: list[str]) -> None:
         """Wrap served views in a budget; Flask-Limiter checks decorated views inside the wrapper."""
         for endpoint in endpoints:
             # The limiter's wrapper is typed as possibly async; the views it wraps are not.
             app.view_functions[endpoint] = budget(app.view_functions[endpoint])  # type: ignore[assignment]
+        if budget is self.report:  # what the report budget does not count, the malformed budget does
+            self.malformed.watch(app, endpoints)
 
 
 def budgets(limiter: Limiter) -> Budgets:
     """Return the shared budgets; make them once per app and hand the same ones to every blueprint."""
     return Budgets(
-        report=limiter.shared_limit(report_limit, scope="report", methods=["POST"]),
+        report=limiter.shared_limit(report_limit, scope="report", methods=["POST"], deduct_when=is_filed),
         status=limiter.shared_limit(status_limit, scope="status", methods=["POST"], deduct_when=is_a_guess),
+        malformed=MalformedBudget(limiter),
     )
 
 
@@ -133,6 +188,9 @@ def set_headers(response: Response) -> Response:
     """Add the security headers; nothing but static files may be cached."""
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_app.config["TLS"]:  # never over plain HTTP: a browser would then refuse the site until it expires
+        hsts = f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains"
+        response.headers.setdefault("Strict-Transport-Security", hsts)
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
@@ -183,9 +241,26 @@ def refuse_nul() -> None:
         raise BadRequest()
 
 
+def warn_of_untrusted_proxy() -> None:
+    """Warn once when a local proxy forwards requests untrusted: every client then shares one rate-limit key."""
+    if current_app.extensions.get("hotline.proxy_warned") or "X-Forwarded-For" not in request.headers:
+        return
+    try:
+        proxy = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return
+    if proxy.is_loopback or proxy.is_private:
+        current_app.extensions["hotline.proxy_warned"] = True
+        current_app.logger.warning(
+            "requests come through a proxy, but HOTLINE_TRUSTED_PROXIES is 0: every client shares one "
+            "rate-limit budget, and one client can use up everyone's. See docs/operations.md."
+        )
+
+
 def init_app(app: Flask) -> Limiter:
     """Apply the security baseline to an app and return its rate limiter."""
     app.request_class = InMemoryRequest
+    app.json = BoundedJSONProvider(app)  # request.get_json() parses with it: every unparsable body is a 400
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
@@ -197,6 +272,7 @@ def init_app(app: Flask) -> Limiter:
         RATELIMIT_HEADERS_ENABLED=False,
     )
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", ratelimit.namespace(app.config["INSTITUTION_KEY"] or ""))
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -208,4 +284,8 @@ def init_app(app: Flask) -> Limiter:
     app.after_request(set_headers)
     for name in ("werkzeug", "flask_limiter", app.logger.name):
         logging.getLogger(name).addFilter(AddressFilter())
-    return Limiter(rate_limit_key, app=app, enabled=app.config["RATELIMIT_ENABLED"])
+    if not app.config["TRUSTED_PROXIES"]:
+        app.before_request(warn_of_untrusted_proxy)
+    limiter = ratelimit.AlignedLimiter(rate_limit_key, app=app, enabled=app.config["RATELIMIT_ENABLED"])
+    app.extensions["hotline.ratelimit_secret"] = ratelimit.secret_for(app, limiter)
+    return limiter

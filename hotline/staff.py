@@ -14,10 +14,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, abort, current_app, g, redirect, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
-from hotline import accounts, auth
+from hotline import accounts, auth, crypto, login_delays, possession, security
 from hotline.db import get_session
 from hotline.models import Handler
 
@@ -38,10 +38,15 @@ class StaffSessionInterface(SecureCookieSessionInterface):
         return None
 
 
-def policy() -> accounts.Policy:
-    """Return the lockout policy from the settings."""
-    config = current_app.config
-    return accounts.Policy(config["LOGIN_MAX_FAILURES"], dt.timedelta(minutes=config["LOGIN_LOCK_MINUTES"]))
+def delays(username: str) -> login_delays.Delays:
+    """Return the login delays of this account name and of the client asking (by its rate-limit key only)."""
+    subjects = [
+        login_delays.account_subject(accounts.normalise_username(username)),
+        login_delays.client_subject(security.rate_limit_key()),
+    ]
+    storage = current_app.extensions["hotline.login_delays"]
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    return login_delays.Delays(storage, prefix, login_delays.policy_of(current_app.config), subjects, auth.clock)
 
 
 def landing(handler: Handler) -> str:
@@ -101,8 +106,33 @@ def end() -> None:
     session.clear()
 
 
-def require(role: str) -> Callable[[View], View]:
-    """Guard a view: no session sends the browser to the login page, another role gets a 404."""
+def issue_challenge() -> bytes:
+    """Give this session a fresh possession challenge to sign, replacing any earlier one."""
+    challenge = possession.new_challenge()
+    session["possession"] = [crypto.b64e(challenge), int(auth.clock())]
+    return challenge
+
+
+def take_challenge() -> bytes | None:
+    """Return this session's possession challenge once, if it is still fresh; it is gone afterwards."""
+    kept = session.pop("possession", None)
+    if not isinstance(kept, list) or len(kept) != 2:
+        return None
+    encoded, issued = kept
+    if not isinstance(issued, int) or auth.clock() - issued > current_app.config["KEY_PROOF_MINUTES"] * 60:
+        return None
+    try:
+        return crypto.b64d(encoded)
+    except crypto.MalformedEnvelope:
+        return None
+
+
+def require(role: str, *, proven: bool = True) -> Callable[[View], View]:
+    """Guard a view: no session sends the browser to the login page, another role gets a 404.
+
+    A handler who has not yet proven to hold their key acts on no case: a page sends them to the
+    proof page, anything else (JSON, a form post) is refused with 403.
+    """
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -112,6 +142,10 @@ def require(role: str) -> Callable[[View], View]:
                 return redirect(url_for("casework.login"))
             if handler.role != role:
                 abort(404)
+            if proven and role == "handler" and not possession.is_proven(handler):
+                if request.method in ("GET", "HEAD"):
+                    return redirect(url_for("casework.prove_form"))
+                abort(403)
             g.handler = handler
             return view(*args, **kwargs)
 

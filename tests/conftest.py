@@ -21,7 +21,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from hotline import accounts, auth, create_app, crypto, db, demo
-from hotline.keyring import INSTITUTION_FILE, institution_document, key_list_path, write_json
+from hotline.keyring import INSTITUTION_FILE, institution_document, key_list_path, read_json, write_json
 from hotline.models import RECOVERY_KIND
 
 pytest_plugins = ["browser_fixtures"]
@@ -51,18 +51,37 @@ class DemoMaterial:
     handlers: dict[str, crypto.PrivateKey]
 
 
+# Private keys by kid, as the handlers' own key files would hold them: log_in proves possession with them.
+PRIVATE_KEYS: dict[str, crypto.PrivateKey] = {}
+
+
+def remember_key(key: crypto.PrivateKey) -> crypto.PrivateKey:
+    """Let log_in prove possession of a key a test made; return the key."""
+    PRIVATE_KEYS[key.kid] = key
+    return key
+
+
 @pytest.fixture(scope="session")
 def material() -> DemoMaterial:
     """One institution key and one handler key per demo destination, made once."""
     return DemoMaterial(
         crypto.generate_key("Test-instelling"),
-        {slug: crypto.generate_key(f"Behandelaar {name}") for slug, name, _en, _kind in demo.DESTINATIONS},
+        {slug: remember_key(crypto.generate_key(f"Behandelaar {name}")) for slug, name, *_rest in demo.DESTINATIONS},
     )
 
 
 def publish(keys_dir: Path, material: DemoMaterial, slug: str, keys: list[crypto.PublicKey], version: int = 1) -> None:
     """Write a destination key list signed with the test institution key."""
     write_json(key_list_path(keys_dir, slug), crypto.sign_key_list(material.institution.ed25519, slug, version, keys))
+
+
+def add_listed_key(keys_dir: Path, material: DemoMaterial, slug: str, name: str) -> crypto.PrivateKey:
+    """Make a key of one more handler, sign it into a destination's list (next version), and remember it."""
+    institution = material.institution.ed25519.public_key()
+    listed = crypto.verify_key_list(read_json(key_list_path(keys_dir, slug)), institution, slug)
+    key = remember_key(crypto.generate_key(name))
+    publish(keys_dir, material, slug, [*listed.keys, key.public], listed.version + 1)
+    return key
 
 
 RECOVERY_SLUG = "herstel"
@@ -247,6 +266,7 @@ class Account:
     username: str
     password: str
     secret: str | None = None  # the TOTP secret, once enrolled
+    kid: str | None = None  # the account's key id: log_in proves possession of it
 
 
 def make_account(
@@ -263,7 +283,7 @@ def make_account(
             destinations=list(destinations),
             kid=kid,
         )
-        return Account(handler.id, handler.username, password)
+        return Account(handler.id, handler.username, password, kid=handler.kid)
 
 
 @pytest.fixture
@@ -277,15 +297,42 @@ def admin_account(app: Flask) -> Account:
     return make_account(app, "adm-jansen", role="admin")
 
 
-def log_in(client: FlaskClient, clock: Clock, account: Account) -> Any:
-    """Log in with password and code, enrolling the authenticator first if needed; return the last response."""
+CHALLENGE_RE = re.compile(r'data-challenge="([A-Za-z0-9_-]+)"')
+
+
+def challenge_of(page: Any) -> bytes:
+    """Return the possession challenge a proof page gives."""
+    match = CHALLENGE_RE.search(page.get_data(as_text=True))
+    assert match, "no challenge on the proof page"
+    return crypto.b64d(match.group(1))
+
+
+def prove_key(client: FlaskClient, account: Account, key: crypto.PrivateKey, page: Any = None) -> Any:
+    """Sign the proof page's challenge with a key, as the handler's browser does; return the answer."""
+    challenge = challenge_of(page or client.get("/casework/prove"))
+    signature = crypto.sign_possession(key, challenge, account.id)
+    return client.post("/casework/prove", json={"signature": crypto.b64e(signature)})
+
+
+def log_in(client: FlaskClient, clock: Clock, account: Account, *, prove: bool = True) -> Any:
+    """Log in with password and code, enrolling the authenticator first if needed; return the login's response.
+
+    A handler with a key then proves possession with its private key (unless prove is False), as the
+    workspace asks once after login.
+    """
     if account.secret is None:
         response = client.post("/casework/login", data={"username": account.username, "password": account.password})
         assert response.status_code == 302 and response.headers["Location"].endswith("/casework/enrol"), response
         match = SECRET_RE.search(client.get("/casework/enrol").get_data(as_text=True))
         assert match
         account.secret = match.group(1).replace(" ", "")
-        return client.post("/casework/enrol", data={"code": auth.totp(account.secret)})
-    clock.advance(auth.TOTP_STEP_SECONDS)  # a code is good once: the next login needs the next one
-    data = {"username": account.username, "password": account.password, "code": auth.totp(account.secret)}
-    return client.post("/casework/login", data=data)
+        response = client.post("/casework/enrol", data={"code": auth.totp(account.secret)})
+    else:
+        clock.advance(auth.TOTP_STEP_SECONDS)  # a code is good once: the next login needs the next one
+        data = {"username": account.username, "password": account.password, "code": auth.totp(account.secret)}
+        response = client.post("/casework/login", data=data)
+    if prove and response.status_code == 302 and account.kid in PRIVATE_KEYS:
+        page = client.get("/casework/prove")  # a redirect: proven before, or not logged in
+        if page.status_code == 200:
+            assert prove_key(client, account, PRIVATE_KEYS[account.kid], page).status_code == 200
+    return response

@@ -62,15 +62,17 @@ def send_reply(client: FlaskClient, case_id: str, key: crypto.PrivateKey, text: 
     return client.post(f"/casework/case/{case_id}/messages", json={"action": action, "envelope": envelope})
 
 
-def wraps_for(bundle: dict[str, Any], key: crypto.PrivateKey, new: list[crypto.PublicKey]) -> dict[str, Any]:
-    """Re-wrap every envelope's data key for the new keys it does not carry yet: {envelope id: [{kid, wrap}]}."""
+def wraps_for(
+    bundle: dict[str, Any], key: crypto.PrivateKey, new: list[crypto.PublicKey], *, again: bool = False
+) -> dict[str, Any]:
+    """Re-wrap every envelope's data key for the new keys it does not carry yet (again: for those it does too)."""
     found: dict[str, Any] = {}
     for item in bundle["envelopes"]:
-        envelope = crypto.Envelope.from_json({k: v for k, v in item.items() if k != "day"})
-        before = set(envelope.kids())
+        envelope = crypto.Envelope.from_json({k: v for k, v in item.items() if k != "day"}, rewraps=True)
+        before = len(envelope.recipients)
         for public in new:
-            crypto.add_recipient(envelope, key.x25519, public)
-        added = [wrap for wrap in envelope.recipients if wrap["kid"] not in before]
+            crypto.add_recipient(envelope, key.x25519, public, again=again)
+        added = envelope.recipients[before:]
         if added:
             found[envelope.id] = added
     return found

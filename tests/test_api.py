@@ -87,6 +87,7 @@ class Browser:
     def report(self, attachments: int = 0, **fields: Any) -> dict[str, Any]:
         """Return the body of POST /reports."""
         payload = {"category": CATEGORY, "programme": PROGRAMME, "description": REPORT["description"]}
+        payload["reporter_signing_key"] = crypto.b64e(self.keys.signing_public)  # as report.js seals it
         return {
             "lookup_key": crypto.b64e(self.keys.lookup_key),
             "reply_public_key": crypto.b64e(self.keys.reply_public),

@@ -103,6 +103,22 @@ def test_a_handler_of_another_destination_gets_404_for_every_case_route(
             assert other_case not in body and CATEGORY_LABEL not in body, endpoint
 
 
+def test_a_handler_who_has_not_proven_their_key_is_refused_on_every_case_route(
+    app: Flask, client: FlaskClient, clock: Clock, other_case: str, handler_b: Account, session: Any
+) -> None:
+    log_in(client, clock, handler_b, prove=False)
+    for endpoint, _rule, methods in [*case_routes(app), ("casework.index", "/casework/", ["GET"])]:
+        for method in methods:
+            response = request(client, method, url_for_rule(app, endpoint, other_case))
+            if method == "GET":
+                assert response.headers.get("Location", "").endswith("/casework/prove"), endpoint
+            else:
+                assert response.status_code == 403, (endpoint, method)
+            assert other_case not in shown(response)
+    assert session.get(Case, other_case).status == "received"
+    assert not session.scalars(select(AuditEvent).where(AuditEvent.case_id == other_case)).all()
+
+
 def test_an_admin_sees_no_case_and_no_inbox(
     app: Flask, client: FlaskClient, clock: Clock, other_case: str, admin_account: Account
 ) -> None:
@@ -128,6 +144,7 @@ def test_no_staff_route_returns_a_private_key_or_passphrase(
 ) -> None:
     spare = make_account(app, "spare", role="admin")
     for account in (handler_b, admin_account):
+        clock.advance(60)  # past the wait that the empty login posts of the round before earned this client
         log_in(client, clock, account)
         for endpoint, _rule, methods in staff_rules(app):
             for method in methods:
@@ -422,10 +439,10 @@ def test_a_closed_case_takes_no_follow_up(
 def test_the_envelopes_json_refuses_a_key_list_that_does_not_verify(
     app: Flask, client: FlaskClient, clock: Clock, handler_b: Account, other_case: str
 ) -> None:
+    log_in(client, clock, handler_b)  # proven while the list still verified
     path = key_list_path(Path(app.config["KEYS_DIR"]), "verpleegkunde")
     assert path.exists()
     path.write_text(path.read_text("utf-8").replace("Behandelaar", "Indringer"), "utf-8")  # breaks the signature
-    log_in(client, clock, handler_b)
     response = client.get(f"/casework/case/{other_case}/envelopes")
     assert response.status_code == 503 and "does not verify" in response.get_json()["error"]
     assert client.get(f"/casework/case/{other_case}").status_code == 200  # the metadata stays readable

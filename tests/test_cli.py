@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -306,7 +307,8 @@ def test_decrypt_flags_a_tampered_envelope(
     bundle.write_text(json.dumps(data), "utf-8")
     result = decrypt(runner, bundle, key_file("hbo-ict"), "--passphrase-file", str(passphrase_file))
     assert result.exit_code == 1
-    assert "[could not be opened or verified: BadSignature]" in result.output and DESCRIPTION not in result.output
+    # The report's payload authenticates before the signing key it names can be read from it.
+    assert "[could not be opened or verified: DecryptionFailed]" in result.output and DESCRIPTION not in result.output
 
 
 def demo_passphrase(result: Result, instance: Path) -> str:
@@ -360,3 +362,61 @@ def test_main_turns_a_config_error_into_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.startswith("hotline: error:") and len(done.stderr.splitlines()) == 1, done.stderr
     assert "Traceback" not in done.stderr and "HOTLINE_SECRET_KEY" in done.stderr
+
+
+@pytest.fixture
+def loose_umask() -> Any:
+    """Run under the common umask 022, which makes files 0644 unless the app asks for less."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def loose_modes(instance: Path) -> dict[str, str]:
+    """Return every file (not 0600) and folder (not 0700) under an instance, the instance included."""
+    found = {}
+    for path in [instance, *instance.rglob("*")]:
+        mode, wanted = path.stat().st_mode & 0o777, 0o700 if path.is_dir() else 0o600
+        if mode != wanted:
+            found[str(path.relative_to(instance))] = oct(mode)
+    return found
+
+
+def assert_private_while_written(instance: Path) -> None:
+    """Check the modes, then again while SQLite has the database open for writing, its -wal and -shm there."""
+    assert loose_modes(instance) == {}
+    connection = sqlite3.connect(instance / demo.SQLITE_FILE)  # not the app's engine: it would tighten them
+    try:
+        connection.execute("PRAGMA user_version = 7")
+        connection.commit()
+        assert (instance / f"{demo.SQLITE_FILE}-wal").exists() and (instance / f"{demo.SQLITE_FILE}-shm").exists()
+        assert loose_modes(instance) == {}
+    finally:
+        connection.close()
+
+
+def test_init_makes_the_database_wal_and_shm_private(runner: Runner, tmp_path: Path, loose_umask: None) -> None:
+    instance = tmp_path / "new-instance"
+    instance.mkdir()  # as an operator would, 0755 under this umask
+    result = runner("init", env={"HOTLINE_INSTANCE": str(instance), "HOTLINE_DATABASE_URL": None})
+    assert result.exit_code == 0, result.output
+    assert_private_while_written(instance)
+
+
+def test_demo_makes_every_instance_file_private(runner: Runner, demo_env: dict[str, Any], loose_umask: None) -> None:
+    instance = Path(demo_env["HOTLINE_INSTANCE"])
+    result = runner("demo", env=demo_env)
+    assert result.exit_code == 0, result.output
+    assert (instance / demo.DEMO_KEYS).is_dir() and (instance / "demo.json").exists()
+    assert_private_while_written(instance)
+
+
+def test_a_start_tightens_what_an_older_version_left_open(runner: Runner, demo_env: dict[str, Any]) -> None:
+    instance = Path(demo_env["HOTLINE_INSTANCE"])
+    assert runner("demo", env=demo_env).exit_code == 0
+    for path in [instance, instance / demo.DEMO_KEYS]:
+        path.chmod(0o755)
+    for path in [instance / "demo.json", instance / demo.SQLITE_FILE, instance / demo.DEMO_KEYS / "hbo-ict.key.json"]:
+        path.chmod(0o644)
+    assert runner("cases", "list", env=demo_env).exit_code == 0
+    assert loose_modes(instance) == {}

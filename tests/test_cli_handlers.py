@@ -70,6 +70,13 @@ def test_handler_add_refuses_a_kid_of_another_destination(runner: Runner, materi
     one_error(result, "not in the verified key list of hbo-ict")
 
 
+def test_handler_add_refuses_a_kid_that_another_account_holds(runner: Runner, material: DemoMaterial) -> None:
+    kid = material.handlers["hbo-ict"].kid
+    assert runner("handler", "add", "sam", "--name", "Sam", "--destination", "hbo-ict", "--kid", kid).exit_code == 0
+    result = runner("handler", "add", "shadow", "--name", "S", "--destination", "hbo-ict", "--kid", kid[:8])
+    one_error(result, f"key {kid[:16]} already belongs to the account sam")
+
+
 def test_handler_add_refuses_a_taken_username(runner: Runner) -> None:
     assert runner("handler", "add", "kim", "--name", "Kim", "--role", "admin").exit_code == 0
     one_error(runner("handler", "add", "KIM", "--name", "Kim 2", "--role", "admin"), "already exists")
@@ -82,7 +89,7 @@ def test_handler_deactivate_and_the_audit_trail(runner: Runner) -> None:
     one_error(runner("handler", "deactivate", "nobody"), "no account nobody")
     lines = runner("audit").output.splitlines()
     assert [line.split()[3] for line in lines] == ["handler_deactivated", "handler_created"]  # newest first
-    assert all(re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ  cli ", line) for line in lines)
+    assert all(re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\dZ  cli ", line) for line in lines)  # to the minute
     assert len(runner("audit", "--limit", "1").output.splitlines()) == 1
 
 

@@ -136,3 +136,11 @@ def test_env_example_names_every_setting_an_operator_must_know() -> None:
     named = set(re.findall(r"^#?\s*(HOTLINE_[A-Z_]+)=", example.read_text("utf-8"), re.M))
     for key in (*config.SECRETS, "DATABASE_URL", "RATELIMIT_STORAGE_URL"):
         assert f"HOTLINE_{key}" in named, key
+
+
+def test_the_image_budget_per_process_must_hold_the_largest_image(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_secrets(monkeypatch)
+    monkeypatch.setenv("HOTLINE_IMAGE_BYTES", str(64 * config.MiB))
+    monkeypatch.setenv("HOTLINE_IMAGE_BYTES_AT_ONCE", str(32 * config.MiB))
+    with pytest.raises(config.ConfigError, match="HOTLINE_IMAGE_BYTES_AT_ONCE"):
+        create_app()

@@ -470,6 +470,47 @@ def test_add_recipient_by_non_recipient_raises_not_a_recipient(
     assert env.kids() == [a.kid]
 
 
+def test_a_valid_wrap_added_after_a_garbage_one_still_opens(
+    handlers: list[crypto.PrivateKey], signing_key: Ed25519PrivateKey, reply_key: bytes
+) -> None:
+    a, b, _c = handlers
+    env = seal_to([a], signing_key, reply_key)
+    env.recipients.insert(0, {"kid": b.kid, "wrap": crypto.b64e(os.urandom(80))})  # a "shadow" forward's wrap
+    with pytest.raises(crypto.DecryptionFailed):
+        open_as(env, b, signing_key, reply_key)
+    env = crypto.add_recipient(env, a.x25519, b.public, again=True)
+    assert [r["kid"] for r in env.recipients] == [b.kid, a.kid, b.kid]
+    stored = crypto.Envelope.from_json(json.loads(json.dumps(env.to_json())), rewraps=True)
+    assert open_as(stored, b, signing_key, reply_key, kind="report") == PLAINTEXT
+
+
+def test_a_new_envelope_with_two_wraps_for_one_kid_is_refused_but_a_stored_one_parses(
+    handlers: list[crypto.PrivateKey], signing_key: Ed25519PrivateKey, reply_key: bytes
+) -> None:
+    data = seal_to([handlers[0]], signing_key, reply_key).to_json()
+    data["recipients"].append(dict(data["recipients"][0]))
+    with pytest.raises(crypto.MalformedEnvelope):
+        crypto.Envelope.from_json(data)
+    assert crypto.Envelope.from_json(data, rewraps=True).kids() == [handlers[0].kid] * 2
+
+
+def test_a_possession_signature_is_bound_to_the_challenge_the_account_and_the_kid(
+    handlers: list[crypto.PrivateKey],
+) -> None:
+    a, b, _c = handlers
+    challenge = os.urandom(32)
+    signature = crypto.sign_possession(a, challenge, "a" * 32)
+    crypto.verify_possession(a.public.ed25519, signature, challenge, "a" * 32, a.kid)
+    for key, nonce, account, kid in [
+        (a, os.urandom(32), "a" * 32, a.kid),
+        (a, challenge, "b" * 32, a.kid),
+        (a, challenge, "a" * 32, b.kid),
+        (b, challenge, "a" * 32, a.kid),
+    ]:
+        with pytest.raises(crypto.BadSignature):
+            crypto.verify_possession(key.public.ed25519, signature, nonce, account, kid)
+
+
 # --- signed key lists -------------------------------------------------------------------------
 
 

@@ -219,6 +219,7 @@ def test_language_switch_sets_a_strict_cookie_and_returns(client: FlaskClient) -
     assert cookie.startswith("lang=en;")
     assert "HttpOnly" in cookie
     assert "SameSite=Strict" in cookie
+    assert "Max-Age=31536000" in cookie and "Expires" not in cookie  # a date would give the second of the switch
 
 
 def test_report_page_renders_in_english_after_the_switch(client: FlaskClient) -> None:

@@ -162,8 +162,15 @@ def broken_variants(item: dict[str, Any], handlers: list[crypto.PrivateKey]) -> 
     added = crypto.add_recipient(crypto.Envelope.from_json(good), handlers[0].x25519, handlers[1].public)
     mismatch = commitment_mismatch(crypto.Envelope.from_json(good), handlers[0])
     other_case = X25519PrivateKey.generate()
+    garbage = {"kid": handlers[1].kid, "wrap": b64(os.urandom(80))}  # what a "shadow" forward posted
+    bad_first = crypto.Envelope.from_json(good)
+    bad_first.recipients.insert(0, garbage)
+    only_bad = bad_first.to_json()
+    rewrapped = crypto.add_recipient(bad_first, handlers[0].x25519, handlers[1].public, again=True)
     return [
         item | {"name": "added-reader", "envelope": added.to_json(), "opener": "handler1"},
+        item | {"name": "garbage-then-valid-wrap", "envelope": rewrapped.to_json(), "opener": "handler1"},
+        item | {"name": "garbage-wrap-only", "envelope": only_bad, "opener": "handler1", "error": "DecryptionFailed"},
         item | {"name": "tampered-ct", "envelope": flipped(good, "ct", -1), "error": "BadSignature"},
         # a bit of the envelope id: the wrap's info no longer matches
         item | {"name": "tampered-hdr", "envelope": flipped(good, "hdr", 20), "error": "DecryptionFailed"},
@@ -318,7 +325,8 @@ def test_cli_decrypt_opens_browser_envelopes(
         "type": "meldpunt-case-bundle",
         "version": 1,
         "case": case | {"reporter_signing_key": node_side["signing_public"]},
-        "envelopes": [item["envelope"] | {"day": "2025-03-03"} for item in node_side["envelopes"]],
+        # A case holds one report: report-2, the one sealed to both handlers.
+        "envelopes": [i["envelope"] | {"day": "2025-03-03"} for i in node_side["envelopes"] if i["name"] != "report-1"],
         "key_lists": {PY_DESTINATION: py_list, NODE_DESTINATION: node_side["key_list"]},
         "institution": keyring.institution_document(institution),
     }
@@ -331,11 +339,27 @@ def test_cli_decrypt_opens_browser_envelopes(
         cli, [*args, "--out", str(tmp_path / "out")], env={"HOTLINE_KEY_PASSPHRASE": PASSPHRASE}
     )
     assert result.exit_code == 0, result.output
-    assert result.output.count("from the reporter") == 4
+    assert result.output.count("from the reporter") == 3 and "not bound by the report" not in result.output
     assert "Browser-verzegeld: de begeleider één keer" in result.output
     assert "Antwoord van de behandelaar" in result.output
     attachment = next(i for i in node_side["envelopes"] if i["kind"] == "attachment")
     assert (tmp_path / "out" / "verslag.pdf").read_bytes() == crypto.b64d(attachment["plaintext"]).split(b"\n", 1)[1]
+
+
+def test_node_possession_signature_verifies_in_python(node_side: dict[str, Any], node_key: crypto.PrivateKey) -> None:
+    proof = node_side["possession"]
+    challenge, signature = crypto.b64d(proof["challenge"]), crypto.b64d(proof["signature"])
+    crypto.verify_possession(node_key.public.ed25519, signature, challenge, proof["handler_id"], node_key.kid)
+    with pytest.raises(crypto.BadSignature):  # bound to the account: another account id does not verify
+        crypto.verify_possession(node_key.public.ed25519, signature, challenge, "f" * 32, node_key.kid)
+
+
+def test_python_opens_a_valid_wrap_after_a_garbage_one(python_side: PythonSide) -> None:
+    item = next(e for e in python_side.data["envelopes"] if e["name"] == "garbage-then-valid-wrap")
+    envelope = crypto.Envelope.from_json(item["envelope"], rewraps=True)
+    reporter = {"reporter": crypto.b64d(item["signer_public"])}.get
+    opened = crypto.open_envelope(envelope, python_side.handlers[1].x25519, verify_key=reporter, kind="report")
+    assert opened == crypto.b64d(item["plaintext"])
 
 
 def test_node_unit_tests_pass() -> None:

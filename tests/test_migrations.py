@@ -184,3 +184,63 @@ def test_downgrade_to_the_first_release_and_upgrade_again_keeps_the_case(
         assert connection.scalar(text("SELECT count(*) FROM case_route")) == 1
     upgrade_with_init(runner)
     assert opened(app, material, first_release.id) == before
+
+
+def schema_0005_with_handlers(app: Flask, accounts: list[tuple[str, str | None, bool]]) -> None:
+    """Replace the test database with one at schema 0005 holding accounts (username, kid, active) and a membership."""
+    engine = app.extensions["hotline.engine"]
+    backup.clear(engine)
+    migrate(app, "upgrade", "0005")
+    insert = text(
+        "INSERT INTO handler (id, username, display_name, password_hash, totp_last_step, enrolled, role, kid, "
+        "active, failed_logins, session_epoch, created_on) VALUES (:id, :username, :username, 'x', 0, :active, "
+        "'handler', :kid, :active, 0, 0, :day)"
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO destination VALUES (:id, 'hbo-ict', 'HBO-ICT', NULL, 'programme', 1)"), {"id": "d" * 32}
+        )
+        for number, (username, kid, active) in enumerate(accounts):
+            values = {"id": f"{number:032x}", "username": username, "kid": kid, "active": active}
+            connection.execute(insert, values | {"day": RECEIVED + dt.timedelta(days=number)})
+            connection.execute(
+                text("INSERT INTO handler_destination VALUES (:id, :handler, :destination)"),
+                {"id": f"m{number:031x}", "handler": values["id"], "destination": "d" * 32},
+            )
+
+
+def test_upgrade_takes_a_shared_kid_from_inactive_accounts_and_keeps_memberships(app: Flask) -> None:
+    kid = "ab" * 32
+    schema_0005_with_handlers(app, [("real", kid, True), ("shadow", kid, False), ("other", None, True)])
+    migrate(app, "upgrade", "0006")
+    with app.extensions["hotline.engine"].connect() as connection:
+        kids = dict(connection.execute(text("SELECT username, kid FROM handler")).all())
+        assert kids == {"real": kid, "shadow": None, "other": None}
+        assert connection.scalar(text("SELECT count(*) FROM handler_destination")) == 3
+    migrate(app, "downgrade", "0005")
+    with app.extensions["hotline.engine"].connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM handler_destination")) == 3
+
+
+def test_upgrade_refuses_active_accounts_that_share_a_kid_and_names_them(app: Flask) -> None:
+    kid = "cd" * 32
+    schema_0005_with_handlers(app, [("real", kid, True), ("shadow", kid, True)])
+    with pytest.raises(Exception, match=r"cdcdcdcdcdcdcdcd: real, shadow.*hotline handler deactivate"):
+        migrate(app, "upgrade", "0006")
+    assert revision(app) == "0005"
+
+
+def test_the_upgrade_gives_reporter_rows_no_counting_rowid_and_keeps_every_route_and_envelope(
+    app: Flask, runner: Runner, material: DemoMaterial, first_release: OldCase
+) -> None:
+    """0007 copies case, case_route and envelope on SQLite: nothing may cascade away while it does."""
+    upgrade_with_init(runner)
+    with app.extensions["hotline.engine"].connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM case_route")) == 1
+        assert connection.scalar(text("SELECT count(*) FROM envelope")) == 2
+        if connection.dialect.name == "sqlite":
+            tables = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all()
+            without = {name for name, sql in tables if sql.rstrip().upper().endswith("WITHOUT ROWID")}
+            assert without == {"case", "case_route"}
+            assert connection.scalar(text("SELECT max(rowid) FROM envelope")) == 2**63 - 1  # later ones: random
+    assert len(opened(app, material, first_release.id)) == 2

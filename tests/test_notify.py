@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword
 from aiosmtpd.smtp import Session as SMTPSession
 from click.testing import Result
-from conftest import REPORT, Account, Clock, DemoMaterial, file_report, log_in, make_account
+from conftest import REPORT, Account, Clock, DemoMaterial, add_listed_key, file_report, log_in, make_account
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -115,7 +115,8 @@ def handler(
     active: bool = True,
 ) -> Handler:
     """Make a handler of one destination; by default enrolled, active and with an e-mail address."""
-    account = make_account(app, username, destinations=(slug,), kid=material.handlers[slug].kid)
+    key = add_listed_key(Path(app.config["KEYS_DIR"]), material, slug, f"Behandelaar {username}")  # one key each
+    account = make_account(app, username, destinations=(slug,), kid=key.kid)
     found = session.get(Handler, account.id)
     found.email = f"{username}@example.nl" if address == "" else address
     found.enrolled, found.active = enrolled, active
@@ -444,7 +445,8 @@ def test_admin_page_sets_an_email_address_and_lists_it(
     assert response.status_code == 201
     assert session.scalars(select(Handler.email).where(Handler.username == "newcomer")).one() == "nora@example.nl"
     assert "nora@example.nl" in client.get("/admin/").get_data(as_text=True)
-    response = client.post("/admin/handlers/new", data=admin_form(material, username="without", email=""))
+    other = {"destinations": ["verpleegkunde"], "kid": material.handlers["verpleegkunde"].kid}  # one account a key
+    response = client.post("/admin/handlers/new", data=admin_form(material, username="without", email="", **other))
     assert response.status_code == 201
     assert session.scalars(select(Handler.email).where(Handler.username == "without")).one() is None
 

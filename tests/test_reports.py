@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import json
 import os
 import re
+import struct
 import tempfile
 import tracemalloc
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,11 +20,12 @@ import pytest
 from conftest import REPORT, TOKEN_RE, file_report, post_multipart, publish, status_of, upload
 from flask import Flask
 from flask.testing import FlaskClient
-from PIL import Image
+from PIL import Image, ImageFile
 from sqlalchemy import event, select
 from werkzeug.test import encode_multipart
 
 from hotline import attachments, cases, crypto, models
+from hotline.extensions import image_budget
 from hotline.reports import service
 
 
@@ -246,6 +250,74 @@ def test_broken_image_is_refused_clearly(client: FlaskClient) -> None:
     response = client.post("/report/submit", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "beschadigd" in response.get_data(as_text=True)
+
+
+@functools.cache
+def solid_png(width: int, height: int) -> bytes:
+    """Return a one-colour RGBA PNG, written row by row: the test never holds its pixels, a decoder would."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    squeeze, row = zlib.compressobj(9), b"\0" + b"\xc8\x1e\x1e\xff" * width
+    pixels = b"".join(squeeze.compress(row) for _ in range(height)) + squeeze.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8 bits per sample, RGBA
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def count_decoding(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every image Pillow decodes from a file (every format's pixels are read in ImageFile.load)."""
+    decoded: list[str] = []
+    load = ImageFile.ImageFile.load
+
+    def counting(image: ImageFile.ImageFile) -> Any:
+        decoded.append(f"{image.format} {image.size}")
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counting)
+    return decoded
+
+
+def test_images_that_decode_too_large_are_refused_before_decoding(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded = count_decoding(monkeypatch)
+    png = solid_png(6300, 6300)  # issue 11: 160 MB of pixels in 170 KB, under every limit on the body
+    files = [upload(png, f"scan{i}.png", "image/png") for i in range(5)]
+    response = post_multipart(client, "/report/submit", REPORT | {"attachments": files})
+    body = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "scan0.png is te groot om veilig op te schonen" in body
+    assert REPORT["description"] in body
+    assert decoded == []
+
+
+@pytest.mark.app_config(IMAGE_BYTES_PER_REQUEST=20 * 1024 * 1024)
+def test_images_over_the_request_budget_are_refused_before_any_is_decoded(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded = count_decoding(monkeypatch)
+    png = solid_png(1000, 1000)  # 8 MB to decode and re-encode: each fits, three do not
+    files = [upload(png, f"scan{i}.png", "image/png") for i in range(3)]
+    response = post_multipart(client, "/report/submit", REPORT | {"attachments": files})
+    body = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert "samen te groot om in één melding op te schonen (vanaf scan2.png)" in body
+    assert REPORT["description"] in body
+    assert decoded == []
+
+
+@pytest.mark.app_config(IMAGE_WAIT_SECONDS=0)
+def test_an_image_finding_no_room_in_time_is_refused_with_the_text_kept(app: Flask, client: FlaskClient) -> None:
+    gate = image_budget(app).gate
+    data = REPORT | {"attachments": upload(jpeg_with_location(), "foto.jpg", "image/jpeg")}
+    with gate.hold(gate.capacity):  # other reports' images fill this process's budget
+        response = post_multipart(client, "/report/submit", data)
+    body = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 503
+    assert "veel afbeeldingen" in body
+    assert REPORT["description"] in body
+    assert gate.in_use == 0
 
 
 def test_large_upload_never_touches_a_temp_file(

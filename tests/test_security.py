@@ -76,16 +76,30 @@ def test_forms_without_the_csrf_token_are_refused(client: FlaskClient) -> None:
 
 @pytest.mark.app_config(WTF_CSRF_ENABLED=True)
 def test_session_cookie_is_strict_and_http_only(client: FlaskClient) -> None:
-    cookie = client.get("/report").headers["Set-Cookie"]
+    cookie = client.get("/casework/login").headers["Set-Cookie"]  # staff only: the anonymous forms keep no session
     assert "SameSite=Strict" in cookie and "HttpOnly" in cookie
     assert "Secure" not in cookie
 
 
 @pytest.mark.app_config(WTF_CSRF_ENABLED=True, TLS=True)
 def test_cookies_are_secure_behind_tls(client: FlaskClient) -> None:
-    cookie = client.get("/report", base_url="https://localhost").headers["Set-Cookie"]
+    cookie = client.get("/casework/login", base_url="https://localhost").headers["Set-Cookie"]
     assert cookie.startswith("__Host-session=")
     assert "Secure" in cookie and "SameSite=Strict" in cookie
+
+
+@pytest.mark.app_config(TLS=True)
+def test_tls_sends_strict_transport_security(client: FlaskClient) -> None:
+    for url in ("/", "/report", "/static/css/hotline.css", "/geen-pagina"):
+        with client.get(url, base_url="https://localhost") as response:
+            hsts = response.headers.get("Strict-Transport-Security")
+        assert hsts == "max-age=63072000; includeSubDomains"  # two years; no preload unless the operator adds it
+
+
+def test_plain_http_sends_no_strict_transport_security(client: FlaskClient) -> None:
+    for url in ("/", "/report", "/static/css/hotline.css"):
+        with client.get(url) as response:
+            assert "Strict-Transport-Security" not in response.headers
 
 
 @pytest.mark.app_config(MAX_CONTENT_LENGTH=10_000)
@@ -214,3 +228,14 @@ def test_large_bodies_at_once_must_be_at_least_one(app: Flask, monkeypatch: pyte
     monkeypatch.setenv("HOTLINE_LARGE_BODIES_AT_ONCE", "0")
     with pytest.raises(config.ConfigError, match="LARGE_BODIES_AT_ONCE"):
         create_app({"TESTING": True})
+
+
+NESTED = "[" * 100_000  # deeper than Python's parser can follow
+
+
+@pytest.mark.parametrize("path", ["/reports", "/recipients", "/cases/lookup", "/cases/messages"])
+def test_json_nested_too_deeply_is_a_400_like_any_unparsable_body(client: FlaskClient, path: str) -> None:
+    for body in (NESTED, "[", '{"a": '):
+        response = client.post("/api/v1" + path, data=body, content_type="application/json")
+        assert response.status_code == 400, (path, body[:3])
+        assert response.get_json() == {"error": "the body must be a JSON object", "field": None}

@@ -41,6 +41,10 @@ def field_errors() -> dict[str, tuple[str, str]]:
             "kid",
             _("Deze sleutel staat niet in de ondertekende sleutellijst van elke gekozen bestemming."),
         ),
+        "kid_taken": (
+            "kid",
+            _("Deze sleutel hoort al bij een ander account. Elke behandelaar heeft een eigen sleutel."),
+        ),
         "key_list": ("kid", _("De sleutellijst van een gekozen bestemming is niet geldig ondertekend.")),
         "email": ("email", _("Geef één e-mailadres van hoogstens 254 tekens, zonder spaties.")),
         "admin_email": ("email", _("Een beheerder krijgt geen e-mail over meldingen: laat het e-mailadres leeg.")),
@@ -57,6 +61,7 @@ def action_labels() -> dict[str, str]:
         "login_failed": _("Inloggen mislukt"),
         "account_locked": _("Account tijdelijk geblokkeerd"),
         "enrolled": _("Tweede factor ingesteld"),
+        "key_proven": _("Bezit van de sleutel bewezen"),
         "logout": _("Uitgelogd"),
         "handler_created": _("Account aangemaakt"),
         "handler_deactivated": _("Account gedeactiveerd"),
@@ -65,6 +70,7 @@ def action_labels() -> dict[str, str]:
         "forwarded": _("Doorgestuurd"),
         "status_changed": _("Status gewijzigd"),
         "purged": _("Verwijderd"),
+        "rows_rewritten": _("Rijen van een dag herschreven"),
     }
 
 

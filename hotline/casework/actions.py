@@ -72,7 +72,8 @@ def forward(case_id: str) -> Response | tuple[Response, int]:
     """Route the case to another destination with the data keys the browser re-wrapped for its keys."""
     found = own_case(case_id)
     try:
-        target = sealed.forward(get_session(), keyring(), g.handler, found, body())
+        max_wraps = current_app.config["MAX_WRAPS_PER_KID"]
+        target = sealed.forward(get_session(), keyring(), g.handler, found, body(), max_wraps)
     except checks.Refused as error:
         return refused(error)
     except KeyringError:
@@ -86,7 +87,8 @@ def grant(case_id: str) -> Response | tuple[Response, int]:
     """Add the wraps the browser made for colleagues' verified keys that the case's envelopes lacked."""
     found = own_case(case_id)
     try:
-        added = sealed.grant(get_session(), keyring(), g.handler, found, body())
+        max_wraps = current_app.config["MAX_WRAPS_PER_KID"]
+        added = sealed.grant(get_session(), keyring(), g.handler, found, body(), max_wraps)
     except checks.Refused as error:
         return refused(error)
     except KeyringError:

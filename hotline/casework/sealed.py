@@ -2,9 +2,11 @@
 
 The server cannot open any of it. It checks what it can: a reply is bound to the case, signed
 by the logged-in handler's own key from a verified key list, sealed to exactly the case's
-readers and padded; a wrap is well-formed and only for a key in a verified key list that the
-envelope does not carry yet. Functions raise checks.Refused (400), checks.Conflict (409) or
-keyring.KeyringError (a key list does not verify: nothing is changed).
+readers and padded; a wrap is well-formed, only for a key in a verified key list, and posted by a
+handler whose own (proven) key is in a verified list of the case's destinations. A kid may get a
+later wrap beside one it has (the earlier may be garbage; readers try each), up to a bound.
+Functions raise checks.Refused (400), checks.Conflict (409) or keyring.KeyringError (a key list
+does not verify: nothing is changed).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -92,9 +95,12 @@ def forward_targets(session: Session, case: Case) -> list[Destination]:
     return sorted((d for d in cases.destinations(session, slugs).values() if d.id not in routed), key=lambda d: d.name)
 
 
-def forward(session: Session, ring: Keyring, handler: Handler, case: Case, body: dict[str, Any]) -> Destination:
+def forward(
+    session: Session, ring: Keyring, handler: Handler, case: Case, body: dict[str, Any], max_per_kid: int
+) -> Destination:
     """Route the case to one more destination with a wrap for each of its verified keys on every envelope."""
     open_case(case)
+    own_key(session, ring, handler, case)  # only a reader of the case can have re-wrapped its data keys
     slug = checks.text(body, "destination") or ""
     target = cases.destinations(session, [slug]).get(slug)
     if target is None or target.kind == RECOVERY_KIND:
@@ -102,8 +108,8 @@ def forward(session: Session, ring: Keyring, handler: Handler, case: Case, body:
     if any(route.destination_id == target.id for route in case.routes):
         raise Conflict("the case is already with this destination", "destination")
     kids = {key.kid: key for key in ring.for_destination(session, target).keys}
-    added = wraps(body, case, lambda record: set(kids) - set(json_kids(record)), complete=True)
-    add_wraps(added)
+    added = wraps(body, case, lambda record: set(kids), complete=True)  # kids an envelope has may get another
+    add_wraps(added, max_per_kid)
     case.routes.append(CaseRoute(destination=target, reason="forwarded"))
     case.status = "forwarded"
     audit.record(session, handler.id, "forwarded", case.id, target.slug)
@@ -146,11 +152,12 @@ def lacking_access(session: Session, ring: Keyring, destination: Destination) ->
     return list(found), sorted(f"{kids[kid]} ({kid[:16]})" for kid in missing)
 
 
-def grant(session: Session, ring: Keyring, handler: Handler, case: Case, body: dict[str, Any]) -> int:
-    """Add wraps for verified keys that envelopes of the case lack (a new colleague); return how many."""
+def grant(session: Session, ring: Keyring, handler: Handler, case: Case, body: dict[str, Any], max_per_kid: int) -> int:
+    """Add wraps for the case's verified readers (a new colleague, or a wrap beside a bad one); return how many."""
+    own_key(session, ring, handler, case)
     allowed = readable_by(session, ring, case)
-    added = wraps(body, case, lambda record: allowed - set(json_kids(record)), complete=False)
-    count = add_wraps(added)
+    added = wraps(body, case, lambda record: allowed, complete=False)
+    count = add_wraps(added, max_per_kid)
     if count:
         audit.record(session, handler.id, "granted", case.id, f"{count} wrap(s)")
     session.commit()
@@ -167,7 +174,7 @@ def wraps(
 ) -> dict[EnvelopeRecord, list[dict[str, str]]]:
     """Read {envelope id: [{kid, wrap}]} for the case's envelopes, each kid allowed for its envelope.
 
-    With complete, every envelope must get a wrap for exactly every allowed kid: a forward that
+    With complete, every envelope must get a wrap for every allowed kid it does not carry yet: a forward that
     leaves the new destination unable to read part of the case is refused.
     """
     given = body.get("wraps")
@@ -183,7 +190,7 @@ def wraps(
         kids = [item["kid"] for item in items]
         if len(set(kids)) != len(kids):
             raise Refused("a key appears twice for one envelope", "wraps")
-        if complete and set(kids) != permitted:
+        if complete and not permitted - set(json_kids(record)) <= set(kids):
             raise Refused("every envelope needs a wrap for every key of the new destination", "wraps")
         if items:
             found[record] = items
@@ -205,7 +212,7 @@ def wrap_item(item: Any, permitted: set[str]) -> dict[str, str]:
     if not isinstance(kid, str) or not KID.match(kid):
         raise Refused("a wrap's kid must be 64 lowercase hex characters", "wraps")
     if kid not in permitted:
-        raise Refused("a wrap is for a key that is not in a verified key list, or already there", "wraps")
+        raise Refused("a wrap is for a key that is not in a verified key list of this case", "wraps")
     try:
         size = len(crypto.b64d(wrap)) if isinstance(wrap, str) else -1
     except crypto.MalformedEnvelope:
@@ -215,8 +222,16 @@ def wrap_item(item: Any, permitted: set[str]) -> dict[str, str]:
     return {"kid": kid, "wrap": wrap}
 
 
-def add_wraps(added: dict[EnvelopeRecord, list[dict[str, str]]]) -> int:
-    """Append the wraps to their envelopes; nothing else about an envelope changes."""
+def add_wraps(added: dict[EnvelopeRecord, list[dict[str, str]]], max_per_kid: int) -> int:
+    """Append the wraps to their envelopes beside any earlier ones; nothing else about an envelope changes.
+
+    An earlier wrap for the same kid stays (it cannot be told from a good one here), but a kid gets
+    at most max_per_kid wraps on one envelope, so no one can grow an envelope without end.
+    """
     for record, items in added.items():
-        record.recipients = json.dumps(json.loads(record.recipients) + items)
+        recipients = json.loads(record.recipients) + items
+        counts = Counter(item["kid"] for item in recipients)
+        if any(counts[item["kid"]] > max_per_kid for item in items):
+            raise Conflict(f"a key already has {max_per_kid} wraps on an envelope of this case", "wraps")
+        record.recipients = json.dumps(recipients)
     return sum(len(items) for items in added.values())

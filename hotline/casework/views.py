@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, jsonify, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from hotline import accounts, auth, cases, staff
+from hotline import accounts, auth, cases, checks, crypto, login_delays, possession, staff
 from hotline import inbox as inbox_query
 from hotline.casework import sealed, service
 from hotline.db import get_session
@@ -28,6 +28,17 @@ def generic_failure() -> str:
 
 def render_login(error: str | None = None, username: str = "", code: int = 200) -> tuple[str, int]:
     return render_template("casework/login.html", error=error, username=username), code
+
+
+def wait_message(wait: login_delays.TryLater) -> str:
+    return _("Te veel mislukte pogingen. Wacht %(seconds)s s en probeer het dan opnieuw.", seconds=wait.seconds)
+
+
+def retry_after(page: tuple[str, int], wait: login_delays.TryLater) -> Response:
+    """Answer 429 with the page and the seconds to wait, as Retry-After says them."""
+    response = make_response(page)
+    response.headers["Retry-After"] = str(wait.seconds)
+    return response
 
 
 @bp.context_processor
@@ -86,13 +97,15 @@ def login() -> Response | tuple[str, int]:
     session = get_session()
     try:
         handler = accounts.authenticate(
-            session, username, form.get("password", ""), form.get("code", ""), staff.policy()
+            session, username, form.get("password", ""), form.get("code", ""), staff.delays(username)
         )
     except accounts.EnrolmentNeeded as needed:
         staff.begin_enrolment(needed.handler)
         return redirect(url_for("casework.enrol"))
     except accounts.LoginFailed:
         return render_login(generic_failure(), username, 401)
+    except login_delays.TryLater as wait:
+        return retry_after(render_login(wait_message(wait), username, 429), wait)
     staff.begin(handler)
     return redirect(staff.landing(handler))
 
@@ -115,12 +128,11 @@ def enrol() -> Response | tuple[str, int]:
     if request.method == "GET":
         return render_enrol(handler)
     try:
-        accounts.confirm_enrolment(get_session(), handler, request.form.get("code", ""), staff.policy())
+        accounts.confirm_enrolment(get_session(), handler, request.form.get("code", ""), staff.delays(handler.username))
     except accounts.LoginFailed:
-        if accounts.is_locked(handler):
-            staff.end()
-            return render_login(generic_failure(), handler.username, 401)
         return render_enrol(handler, _("Deze code klopt niet. Kijk of de klok van je telefoon goed staat."), 401)
+    except login_delays.TryLater as wait:
+        return retry_after(render_enrol(handler, wait_message(wait), 429), wait)
     staff.begin(handler)
     return redirect(staff.landing(handler))
 
@@ -132,6 +144,33 @@ def logout() -> Response:
     response = redirect(url_for("casework.login"))
     response.headers["Clear-Site-Data"] = '"storage"'
     return response
+
+
+@bp.get("/prove")
+@staff.require("handler", proven=False)
+def prove_form() -> Response | str:
+    """Ask a handler to unlock their key file once, so their browser signs a challenge that proves they hold it."""
+    if possession.is_proven(g.handler):
+        return redirect(url_for("casework.index"))
+    challenge = staff.issue_challenge()
+    return render_template("casework/prove.html", challenge=crypto.b64e(challenge))
+
+
+@bp.post("/prove")
+@staff.require("handler", proven=False)
+def prove() -> tuple[Response, int]:
+    """Check the browser's signature over this session's challenge with the key from the verified key list."""
+    challenge = staff.take_challenge()
+    if challenge is None:
+        return jsonify(error="the challenge expired; load the page again", field="challenge"), 400
+    try:
+        signature = checks.as_object(request.get_json(silent=True)).get("signature")
+        raw = crypto.b64d(signature) if isinstance(signature, str) else b""
+        possession.prove(get_session(), keyring(), g.handler, challenge, raw)
+    except (checks.Refused, crypto.MalformedEnvelope, possession.ProofFailed):
+        get_session().rollback()
+        return jsonify(error="this signature does not prove that you hold the key of your account", field="key"), 400
+    return jsonify(next=url_for("casework.index")), 200
 
 
 @bp.get("/")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hotline import bundle, cases, crypto, extensions, keyring
+from hotline import bundle, cases, crypto, extensions, keyring, report_keys
 from hotline.cli.base import (
     IN_FILE,
     OUT_DIR,
@@ -86,6 +86,8 @@ def cases_reply(case_id: str, key_file: Path, message: str, passphrase_file: Pat
             raise HotlineError(
                 f"this key (kid {kid}) is not in the key list of a destination of case {case.id}"
             ) from exc
+        except report_keys.UntrustedReport as exc:
+            raise HotlineError(f"case {case.id}: {exc}") from exc
     click.echo(f"reply added to case {case.id}")
 
 
@@ -125,9 +127,12 @@ def decrypt(
         raise HotlineError(
             f"no envelope in {bundle_file} is sealed to this key (kid {kid}): it belongs to another destination"
         )
+    reporter = bundle.reporter_keys(data, key)
+    for problem in reporter.problems:
+        click.echo(f"warning: {problem}", err=True)
     click.echo("\n".join(bundle.case_lines(data)))
-    ok = not failures
-    for item in bundle.open_sealed(data, key, bundle.handlers(verified, data["case"]["destinations"])):
+    ok = not failures and not reporter.problems
+    for item in bundle.open_sealed(data, key, bundle.handlers(verified, data["case"]["destinations"]), reporter):
         lines, opened = bundle.render(item, out_dir)
         click.echo("\n" + "\n".join(lines))
         ok = ok and opened

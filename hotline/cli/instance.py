@@ -1,4 +1,4 @@
-"""Set up and serve an instance: init, run, demo, purge."""
+"""Set up and serve an instance: init, run, demo, purge, maintenance."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import click
 from sqlalchemy import select
 
 from hotline import cases, config, create_app, crypto, db, demo, extensions, keyring, security
+from hotline import maintenance as upkeep
 from hotline.cli.base import (
     NOT_INITIALISED,
     HotlineError,
@@ -127,3 +128,20 @@ def purge(dry_run: bool) -> None:
     click.echo(f"{verb} {len(shown)} case(s) closed before {cutoff}, {envelopes} envelope(s) in all")
     if dry_run:
         click.echo("dry run: nothing was deleted")
+
+
+@cli.command()
+@click.pass_context
+def maintenance(context: click.Context) -> None:
+    """The one daily job: purge, rewrite each finished day's reporter rows in one go (PostgreSQL), vacuum."""
+    context.invoke(purge, dry_run=False)
+    with app_session() as (app, session):
+        config = app.config
+        done = upkeep.rewrite_finished_days(
+            session, cases.today(), config["MAINTENANCE_LOCK_MS"], config["MAINTENANCE_LOCK_TRIES"]
+        )
+        for day in done:
+            rows = f"{day.cases} case(s), {day.routes} route(s), {day.envelopes} envelope(s)"
+            click.echo(f"rewrote the reporter rows of {day.day} in one transaction: {rows}")
+        upkeep.vacuum(app.extensions["hotline.engine"])
+    click.echo(f"vacuumed: {where(app.config['DATABASE_URL'])}")

@@ -107,13 +107,13 @@ def notify_command(dry_run: bool) -> None:
 @cli.command("audit")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000), help="How many events.")
 def audit_command(limit: int) -> None:
-    """Show the newest audit events: who did what to which case, and when (UTC)."""
+    """Show the newest audit events: who did what to which case, and when (UTC, to the minute)."""
     with app_session() as (_app, session):
         entries = audit.newest(session, limit)
     for entry in entries:
         event = entry.event
         who = entry.actor or event.handler_id or "-"
         case_id, detail = event.case_id or "-", event.detail or ""
-        click.echo(f"{event.at:%Y-%m-%d %H:%M:%S}Z  {who:<20} {event.action:<20} {case_id:<12} {detail}".rstrip())
+        click.echo(f"{event.at:%Y-%m-%d %H:%M}Z  {who:<20} {event.action:<20} {case_id:<12} {detail}".rstrip())
     if not entries:
         click.echo("no audit events")

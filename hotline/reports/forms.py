@@ -8,7 +8,7 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from hotline.attachments import Attachment, AttachmentError, clean_attachment
+from hotline.attachments import Attachment, AttachmentError, ImageBudget, ImagesBusy, clean_attachments
 from hotline.i18n import gettext as _
 from hotline.routing import Routing
 from hotline.taxonomy import PHASES as PHASES  # re-exported: the views offer them as choices
@@ -78,9 +78,16 @@ def _date(value: str) -> dt.date | None:
 
 
 def parse_details(
-    form: MultiDict[str, str], files: list[FileStorage], limits: dict[str, int], optional: set[str]
+    form: MultiDict[str, str],
+    files: list[FileStorage],
+    limits: dict[str, int],
+    optional: set[str],
+    images: ImageBudget | None = None,
 ) -> Details:
-    """Read and check step two, including the attachments."""
+    """Read and check step two, including the attachments; images are re-encoded within the budget given.
+
+    Raises ImagesBusy when other reports' images leave no room in time: the form itself was fine.
+    """
     details = Details(
         description=form.get("description", "").strip(),
         organisation=form.get("organisation", "").strip()[:300],
@@ -103,10 +110,14 @@ def parse_details(
     if len(uploads) > limits["MAX_ATTACHMENTS"]:
         details.errors["attachments"] = _("Je kunt hoogstens %(n)s bijlagen meesturen.", n=limits["MAX_ATTACHMENTS"])
         return details
-    for upload in uploads:
-        try:
-            details.attachments.append(clean_attachment(upload, limits["MAX_ATTACHMENT_BYTES"]))
-        except AttachmentError as exc:
-            details.errors["attachments"] = str(exc)
-            break
+    if not uploads:
+        return details
+    if images is None:
+        raise ValueError("reading uploads needs an image budget")
+    try:
+        details.attachments = clean_attachments(uploads, limits["MAX_ATTACHMENT_BYTES"], images)
+    except ImagesBusy:
+        raise  # not the student's attachments' fault: the view asks them to try again
+    except AttachmentError as exc:
+        details.errors["attachments"] = str(exc)
     return details

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from hotline import cases, crypto, tokens
+from hotline import cases, crypto, report_keys, tokens
 from hotline.keyring import Keyring
 from hotline.models import Case
 from hotline.reports.forms import Details, Routed
@@ -73,7 +73,9 @@ def file_report(
             signing_key=keys.signing_key,
         )
 
-    envelopes = [seal(json.dumps(details.payload(routed)).encode("utf-8"), "report")]
+    # The report names its signing key, so readers check every follow-up against it, never a stored column.
+    report = details.payload(routed) | {report_keys.REPORTER_KEY: crypto.b64e(keys.signing_public)}
+    envelopes = [seal(json.dumps(report).encode("utf-8"), "report")]
     # Each attachment is let go of once sealed: a worker then holds one copy of an upload (its ciphertext)
     # while the case is written, not two.
     while details.attachments:
@@ -110,26 +112,32 @@ def _handler_keys(session: Session, keyring: Keyring, case: Case) -> dict[str, t
 
 
 def conversation(session: Session, keyring: Keyring, case: Case, keys: tokens.CaseKeys) -> list[Entry]:
-    """Open the messages the reporter can read: replies and their own follow-ups."""
+    """Open the messages the reporter can read: replies and their own follow-ups.
+
+    The token's own keys say what is genuine, never the case's stored public keys: a database
+    writer who swapped those cannot slip a message in as the reporter's own.
+    """
     handlers = _handler_keys(session, keyring, case)
     entries = []
-    for record, envelope in cases.reporter_messages(case):
-        sender = {} if record.signer == REPORTER else handlers.get(record.signer, ({"nl": "?"}, b""))[0]
+    for record, envelope in cases.reporter_messages(case, keys.reply_public):
+        sender = {} if envelope.signer == REPORTER else handlers.get(envelope.signer, ({"nl": "?"}, b""))[0]
+        # The header's direction, not the row's: it is authenticated once the envelope opens.
+        direction = envelope.header.direction
         # Reporter messages must carry the reporter's signature, replies a handler's: never the other way.
-        if record.direction == "to_handlers":
-            signers = {REPORTER: case.reporter_signing_key}
+        if direction == "to_handlers":
+            signers = {REPORTER: keys.signing_public}
         else:
             signers = {kid: key for kid, (_name, key) in handlers.items()}
         try:
             plaintext = crypto.open_envelope(
-                envelope, keys.reply_key, verify_key=signers.get, reply_public_key=case.reply_public_key, kind="message"
+                envelope, keys.reply_key, verify_key=signers.get, reply_public_key=keys.reply_public, kind="message"
             )
             payload = json.loads(plaintext)
             text: str | None = payload["text"]
-            about = payload.get("about") if record.direction == "to_reporter" else None
+            about = payload.get("about") if direction == "to_reporter" else None
         except (crypto.CryptoError, ValueError, KeyError, TypeError, AttributeError):
             text, about = None, None  # shown as "could not be verified", never as genuine
-        entries.append(Entry(record.direction, record.day, text, sender, about if isinstance(about, str) else None))
+        entries.append(Entry(direction, record.day, text, sender, about if isinstance(about, str) else None))
     return entries
 
 
@@ -145,8 +153,8 @@ def add_message(session: Session, keyring: Keyring, case: Case, keys: tokens.Cas
         json.dumps({"text": text}).encode("utf-8"),
         kind="message",
         direction="to_handlers",
-        reply_public_key=case.reply_public_key,
-        recipients=cases.readers(session, keyring, case).items(),
+        reply_public_key=keys.reply_public,
+        recipients=cases.readers(session, keyring, case, keys.reply_public).items(),
         signer=REPORTER,
         signing_key=keys.signing_key,
     )

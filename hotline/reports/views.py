@@ -7,11 +7,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.exceptions import TooManyRequests
+from werkzeug.http import dump_cookie
 from werkzeug.wrappers import Response
 
-from hotline import cases, i18n, security, tokens
+from hotline import attachments, cases, form_tokens, i18n, security, tokens
 from hotline.db import get_session
-from hotline.extensions import keyring, routing
+from hotline.extensions import image_budget, keyring, routing
 from hotline.i18n import gettext as _
 from hotline.keyring import KeyringError
 from hotline.models import RECOVERY_KIND
@@ -20,6 +21,16 @@ from hotline.routing import NoDestination, Target
 from hotline.taxonomy import status_labels
 
 bp = Blueprint("reports", __name__)
+# Each form's token cookie is scoped to its own path, so the report and status pages never share one.
+FORM_PATHS = {
+    "reports.report": "/report",
+    "reports.details": "/report",
+    "reports.submit": "/report",
+    "reports.status_form": "/status",
+    "reports.status": "/status",
+    "reports.message": "/status",
+}
+form_tokens.FormGuard(bp, FORM_PATHS)
 LOCAL_PATH = re.compile(r"/(?:[A-Za-z0-9_.~-]+(?:/[A-Za-z0-9_.~-]+)*/?)?")  # no scheme, host, backslash or //
 
 
@@ -37,10 +48,11 @@ def programme_names() -> dict[str, str]:
     return {p.slug: i18n.label(p.labels) for p in cases.programmes(get_session())}
 
 
-def render_step1(routed: forms.Routed, status: int = 200) -> tuple[str, int]:
+def render_step1(routed: forms.Routed, status: int = 200, notice: str | None = None) -> tuple[str, int]:
     return render_template(
         "reports/report.html",
         routed=routed,
+        notice=notice,
         routing=routing(),
         programmes=programme_names(),
         sectors=forms.SECTORS,
@@ -147,7 +159,9 @@ def submit() -> tuple[str, int]:
     if routed.errors:
         return render_step1(routed, 400)
     optional = {t.destination for t in targets if t.optional}
-    details = forms.parse_details(request.form, request.files.getlist("attachments"), limits(), optional)
+    details = forms.parse_details(
+        request.form, request.files.getlist("attachments"), limits(), optional, image_budget()
+    )
     if details.errors:
         return render_step2(routed, targets, details, 400)
     session = get_session()
@@ -260,33 +274,57 @@ def language(language: str) -> Response:
         target = "/"
     response = redirect(target)
     if language in i18n.LANGUAGES:
-        response.set_cookie(
+        # Max-Age alone: the Expires date set_cookie adds would be the second of this switch, plus a year.
+        cookie = dump_cookie(
             i18n.COOKIE,
             language,
             max_age=365 * 86400,
             samesite="Strict",
             httponly=True,
             secure=bool(current_app.config["TLS"]),
+            sync_expires=False,
         )
+        response.headers.add("Set-Cookie", cookie)
     return response
 
 
-@bp.errorhandler(TooManyRequests)
-def too_many(_error: TooManyRequests) -> tuple[str, int]:
-    """Keep what the student typed when a rate limit is hit."""
-    notice = _("Er kwamen te veel verzoeken tegelijk. Je tekst staat hieronder nog; wacht even en probeer het opnieuw.")
-    if request.endpoint == "reports.submit":
+def render_kept(notice: str, code: int, title: str) -> tuple[str, int]:
+    """Show the refused form again with what the student typed (attachments aside), without a case lookup."""
+    if request.endpoint in ("reports.details", "reports.submit"):
         routed, targets = parse_step1()
-        if not routed.errors:
-            optional = {t.destination for t in targets if t.optional}
-            details = forms.parse_details(request.form, [], limits(), optional)
-            details.errors = {}
-            return render_step2(routed, targets, details, 429, notice)
+        if request.endpoint == "reports.details" or routed.errors:
+            return render_step1(routed, code, notice)
+        optional = {t.destination for t in targets if t.optional}
+        details = forms.parse_details(request.form, [], limits(), optional)
+        details.errors = {}
+        return render_step2(routed, targets, details, code, notice)
     if request.endpoint in ("reports.status", "reports.message"):
         return render_template(
             "reports/status_form.html",
             token=request.form.get("token", ""),
             error=notice,
             message=request.form.get("message", ""),
-        ), 429
-    return render_template("errors/error.html", code=429, title=_("Even wachten"), advice=notice), 429
+        ), code
+    return render_template("errors/error.html", code=code, title=title, advice=notice), code
+
+
+@bp.errorhandler(TooManyRequests)
+def too_many(_error: TooManyRequests) -> tuple[str, int]:
+    """Keep what the student typed when a rate limit is hit."""
+    notice = _("Er kwamen te veel verzoeken tegelijk. Je tekst staat hieronder nog; wacht even en probeer het opnieuw.")
+    return render_kept(notice, 429, _("Even wachten"))
+
+
+@bp.errorhandler(attachments.ImagesBusy)
+def images_busy(error: attachments.ImagesBusy) -> tuple[str, int]:
+    """Keep what the student typed when other reports' images fill this process's budget for decoding them."""
+    return render_kept(str(error), 503, _("Even wachten"))
+
+
+@bp.errorhandler(form_tokens.FormRefused)
+def form_refused(_error: form_tokens.FormRefused) -> tuple[str, int]:
+    """Keep what the student typed when a form comes without its token, or with a wrong one."""
+    notice = _(
+        "Dit formulier is verlopen of kwam niet van deze website, dus we hebben het niet verwerkt. Je tekst staat hieronder nog; controleer hem en verstuur opnieuw."
+    )
+    return render_kept(notice, 400, _("Dit formulier is verlopen"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from browser_helpers import CANARY, choose_and_continue, file_with_js, open_as_handler, open_status
 from flask import Flask
 from sqlalchemy import select
@@ -36,6 +37,7 @@ def test_js_report_is_sealed_on_the_device_and_nothing_readable_leaves_it(
     assert report["description"] == CANARY
 
 
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)  # the form's token and cookie, as a real browser keeps them
 def test_report_without_javascript_goes_through_the_server_path(
     app: Flask, live_server: str, nojs_page: Any, material: Any
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,13 @@ from typing import Any
 import pytest
 from browser_fixtures import Watched, watch
 from browser_helpers import CANARY, log_in_and_unlock, open_status, write_key_file
-from conftest import Account, Clock, file_report, log_in, make_account, publish
+from conftest import PASSPHRASE, Account, Clock, file_report, log_in, make_account, publish
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hotline import crypto, models
+from hotline import auth, crypto, models
 from hotline.keyring import Keyring, key_list_path
 
 REPLY = "CANARY-antwoord-in-de-browser-verzegeld"
@@ -139,6 +141,31 @@ def test_a_handler_answers_and_forwards_and_the_student_sees_both(
         "HBO-ICT",
         "Nederlandse Arbeidsinspectie (doorgestuurd)",
     ]
+
+
+def test_a_reply_is_never_sealed_to_a_reply_key_swapped_into_the_database(
+    app: Flask,
+    live_server: str,
+    js_page: Watched,
+    material: Any,
+    clock: Clock,
+    coordinator: Account,
+    filed: tuple[str, str],
+    tmp_path: Path,
+) -> None:
+    _token, case_id = filed
+    session = app.extensions["hotline.sessionmaker"]()
+    session.get(models.Case, case_id).reply_public_key = crypto.raw_public(X25519PrivateKey.generate())
+    session.commit()
+    session.close()
+    key_file, _document = write_key_file(tmp_path, material.handlers["hbo-ict"])
+    page = log_in_and_unlock(js_page, live_server, clock, coordinator, case_id, key_file)
+    assert "de database is mogelijk gewijzigd" in page.locator("[data-case-problems]").text_content()
+    page.fill("#reply-text", REPLY)
+    page.click('[data-reply-form] button[value="acknowledge"]')
+    error = page.wait_for_selector("[data-action-error]:not([hidden])")
+    assert "Je antwoord is niet verzegeld" in error.text_content()
+    assert len(stored_case(app, case_id)[2]) == 1  # the report alone: nothing was sealed
 
 
 def test_the_new_destination_reads_what_was_forwarded_and_another_programme_sees_nothing(
@@ -279,3 +306,70 @@ def test_a_new_colleague_gets_every_open_case_from_the_access_page(
         _status, _routed, kids = stored_case(app, case_id)
         assert all(newcomer.kid in envelope for envelope in kids)
     assert CANARY.encode() not in js_page.sent()
+
+
+def test_a_new_handler_proves_their_key_once_in_the_browser(
+    app: Flask, live_server: str, js_page: Watched, material: Any, clock: Clock, client: FlaskClient, tmp_path: Path
+) -> None:
+    key = material.handlers["hbo-ict"]
+    account = make_account(app, "newcomer", destinations=("hbo-ict",), kid=key.kid)
+    log_in(client, clock, account, prove=False)  # enrols the authenticator only
+    clock.advance(auth.TOTP_STEP_SECONDS)
+    page = js_page.page
+    page.goto(f"{live_server}/casework/login")
+    page.fill("#username", account.username)
+    page.fill("#password", account.password)
+    page.fill("#code", auth.totp(account.secret or ""))
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/casework/prove")
+    wrong, _ = write_key_file(tmp_path, material.handlers[INSPECTORATE])
+    page.set_input_files("#key-file", str(wrong))
+    page.fill("#unlock-phrase", PASSPHRASE)
+    page.click("[data-key-form] button[type=submit]")
+    assert "hoort niet bij je account" in page.wait_for_selector("[data-prove-error]:not([hidden])").text_content()
+    right_folder = tmp_path / "right"
+    right_folder.mkdir()
+    key_file, document = write_key_file(right_folder, key)
+    page.set_input_files("#key-file", str(key_file))
+    page.fill("#unlock-phrase", PASSPHRASE)
+    page.click("[data-key-form] button[type=submit]")
+    page.wait_for_url(f"{live_server}/casework/")
+    assert page.locator('[data-destination="hbo-ict"]').count() == 1
+    session = app.extensions["hotline.sessionmaker"]()
+    assert session.get(models.Handler, account.id).proven_kid == key.kid
+    session.close()
+    raw = [crypto.raw_private(key.x25519), crypto.raw_private(key.ed25519)]
+    secrets = [PASSPHRASE, document["ciphertext"], *(crypto.b64e(r) for r in raw), *(r.hex() for r in raw)]
+    assert not [secret for secret in secrets if secret.encode() in js_page.sent()]
+
+
+def test_a_valid_rewrap_in_the_browser_heals_a_garbage_forward(
+    app: Flask,
+    live_server: str,
+    js_page: Watched,
+    other_page: Watched,
+    material: Any,
+    clock: Clock,
+    client: FlaskClient,
+    coordinator: Account,
+    filed: tuple[str, str],
+    tmp_path: Path,
+) -> None:
+    _token, case_id = filed
+    inspector = material.handlers[INSPECTORATE]
+    sealed = client.get(f"/casework/case/{case_id}/envelopes").get_json()
+    ids = [crypto.Envelope.from_json({k: v for k, v in e.items() if k != "day"}).id for e in sealed["envelopes"]]
+    garbage = {i: [{"kid": inspector.kid, "wrap": crypto.b64e(os.urandom(80))}] for i in ids}  # a "shadow" forward
+    body = {"destination": INSPECTORATE, "wraps": garbage}
+    assert client.post(f"/casework/case/{case_id}/forward", json=body).status_code == 201
+    key_file, _document = write_key_file(tmp_path, material.handlers["hbo-ict"])
+    page = log_in_and_unlock(js_page, live_server, clock, coordinator, case_id, key_file)
+    page.click("[data-regrant-form] button[type=submit]")
+    page.wait_for_url("**done=granted")
+    liaison = make_account(app, "liaison", destinations=(INSPECTORATE,), kid=inspector.kid)
+    log_in(app.test_client(), clock, liaison)
+    folder = tmp_path / "liaison"
+    folder.mkdir()
+    inspector_file, _ = write_key_file(folder, inspector)
+    opened = log_in_and_unlock(other_page, live_server, clock, liaison, case_id, inspector_file)
+    assert opened.locator("[data-description]").text_content() == CANARY  # the JS reader tried each wrap

@@ -12,6 +12,7 @@ from conftest import PASSPHRASE, Account, Clock, file_report, log_in, make_accou
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from test_report_keys import FORGED, take_over
 
 from hotline import cases, crypto, models
 
@@ -108,4 +109,25 @@ def test_a_tampered_report_is_never_shown(
     assert UNVERIFIED in page.locator("[data-report-entries]").text_content()
     assert page.locator("[data-description]").count() == 0
     assert CANARY not in page.content()
-    assert page.locator("[data-messages] [data-text]").all_text_contents() == [FOLLOW_UP, REPLY]
+    # Without a report that verifies, no key vouches for the reporter's follow-up; the programme's reply still opens.
+    assert page.locator("[data-messages] [data-text]").all_text_contents() == [REPLY]
+    assert "De melding zelf kon niet worden geopend" in page.locator("[data-case-problems]").text_content()
+
+
+def test_a_follow_up_forged_by_a_database_writer_is_refused(
+    app: Flask,
+    live_server: str,
+    js_page: Any,
+    material: Any,
+    clock: Clock,
+    coordinator: Account,
+    case_id: str,
+    tmp_path: Path,
+) -> None:
+    take_over(app, resign_report=False)  # an own stored reporter key, the follow-up re-signed, a forged one added
+    key_file, _document = write_key_file(tmp_path, material.handlers["hbo-ict"])
+    page = log_in_and_unlock(js_page, live_server, clock, coordinator, case_id, key_file)
+    assert page.locator("[data-description]").text_content() == CANARY
+    assert FORGED not in page.content() and FOLLOW_UP not in page.content()
+    assert page.locator("[data-messages] [data-text]").all_text_contents() == [REPLY]
+    assert "de database is mogelijk gewijzigd" in page.locator("[data-case-problems]").text_content()

@@ -67,6 +67,7 @@ def test_every_public_page_fits_a_phone_screen(live_server: str, phone: Watched)
             assert_fits(page, f"{path} ({language})")
 
 
+@pytest.mark.app_config(WTF_CSRF_ENABLED=True)  # the forms' tokens and cookies, as a real browser keeps them
 def test_every_form_can_be_completed_on_a_phone_without_javascript(
     live_server: str, phone: Watched, handler_account: Account
 ) -> None:

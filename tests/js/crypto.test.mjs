@@ -255,10 +255,8 @@ for (const impl of ["native", "pure"]) {
         await rejectsWith(open({ ...envelope, recipients: wraps }), mc.DecryptionFailed);
         await rejectsWith(open({ ...envelope, hdr: flip(envelope.hdr, 7) }), mc.MalformedEnvelope);
         await rejectsWith(open({ ...envelope, v: 2 }), mc.MalformedEnvelope);
-        await rejectsWith(
-          open({ ...envelope, recipients: [...envelope.recipients, envelope.recipients[0]] }),
-          mc.MalformedEnvelope,
-        );
+        // A kid may carry several wraps (a re-wrap beside a bad one): each is tried, so the valid one opens.
+        assert.ok(await open({ ...envelope, recipients: [...wraps, envelope.recipients[0]] }));
         const { sig, ...unsigned } = envelope;
         await rejectsWith(open(unsigned), mc.MalformedEnvelope);
       });

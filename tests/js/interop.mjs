@@ -140,6 +140,7 @@ async function makeEnvelopes(input, nodeKey, nodeFile) {
     date_from: "2025-02-01",
     date_to: "",
     attachments: ["verslag.pdf"],
+    reporter_signing_key: b64u.encode(derived.signingPublic), // as report.js seals it
   });
   const big = new Uint8Array(10000).map((_, i) => i % 251);
   const attachment = new Uint8Array([...text.encode('{"name": "verslag.pdf", "type": "application/pdf"}\n'), ...big]);
@@ -187,6 +188,14 @@ async function addReader(input, nodeFile) {
   return { ...item, envelope: added };
 }
 
+/** Sign a possession challenge with Node's key, as the workspace's proof page does. */
+async function possession(key, file) {
+  const challenge = randomKey();
+  const handlerId = "0123456789abcdef0123456789abcdef";
+  const signature = await mc.signPossession(key, challenge, handlerId, file.kid);
+  return { challenge: b64u.encode(challenge), handler_id: handlerId, signature: b64u.encode(signature) };
+}
+
 /** Run every check, then write what Node made. */
 async function main() {
   if (!inPath || !outPath) fail("usage: node tests/js/interop.mjs IN.json OUT.json [native|pure|auto]");
@@ -216,6 +225,7 @@ async function main() {
     key_list: document,
     envelopes: sealed.envelopes,
     added: await addReader(input, file),
+    possession: await possession(key, file),
   };
   writeFileSync(outPath, JSON.stringify(output, null, 1));
   console.log(

@@ -7,76 +7,58 @@ import { caseKeys, fetchBundle, post, rewrap, unlock, verified } from "./handler
 import * as keystore from "./keystore.js";
 import * as mc from "./meldpunt-crypto.js";
 import { capable, fromUtf8, messages, say, utf8 } from "./page.js";
-
-const KINDS = { 1: "report", 2: "message", 3: "attachment" };
-const DIRECTIONS = { 1: "to_handlers", 2: "to_reporter" };
+import * as reportKeys from "./report-keys.js";
 
 // The unlocked key: non-extractable WebCrypto keys kept for the staff session where the browser
 // has native X25519 and Ed25519, else raw bytes in this module's memory for this page only.
 let unlocked = null;
 let blobUrls = [];
-let current = null; // {bundle, handlers, readers, institution} of the case once it is open
+let current = null; // {bundle, handlers, readers, institution, reporter} of the case once it is open
 
 /** Return a clone of a template's content. */
 const clone = (id) => document.getElementById(id).content.cloneNode(true);
 
-/** Read kind and direction from an envelope header; they count only once the envelope has opened. */
-function peek(envelope) {
+/**
+ * Open one envelope, verifying its signer for its direction; return {kind, direction, plaintext} or null.
+ * The reporter's key and the reply key are the report's (report-keys.js), never the case's stored ones.
+ */
+async function openEnvelope(envelope, key, reporter, handlers) {
   try {
-    const hdr = mc.b64u.decode(envelope.hdr);
-    return { kind: KINDS[hdr[7]] ?? "message", direction: DIRECTIONS[hdr[8]] ?? null };
-  } catch {
-    return { kind: "message", direction: null };
-  }
-}
-
-/** Open one envelope, verifying its signer for its direction; return {kind, direction, plaintext} or null. */
-async function openEnvelope(envelope, key, bundle, handlers) {
-  const { kind, direction } = peek(envelope);
-  const reporterKey = mc.b64u.decode(bundle.case.reporter_signing_key);
-  const verifyKey = (signer) => {
-    if (direction === "to_handlers") return signer === "reporter" ? reporterKey : null;
-    return signer === "reporter" ? null : (handlers.get(signer)?.ed25519 ?? null);
-  };
-  try {
-    const plaintext = await mc.open(envelope, {
-      x25519Private: key.x25519Private, verifyKey, replyPublicKey: mc.b64u.decode(bundle.case.reply_public_key), kind,
-    });
-    return { kind, direction, plaintext };
+    return await reportKeys.openEnvelope(envelope, key, reporter, handlers);
   } catch (failure) {
     console.warn("an envelope did not open or verify", failure.name); // fail closed, whatever the reason
     return null;
   }
 }
 
-/** Show a report's fields. */
-function reportEntry(plaintext, text) {
+/** Show a report's fields, with what its signature vouches for. */
+function reportEntry(plaintext, signature, text) {
   const report = JSON.parse(fromUtf8(plaintext));
   const entry = clone("opened-report");
   entry.querySelector("[data-description]").textContent = String(report.description ?? "");
   entry.querySelector("[data-organisation]").textContent = String(report.organisation || text.unknown_date);
   const dates = [report.date_from, report.date_to].filter(Boolean).map(String);
   entry.querySelector("[data-dates]").textContent = dates.length ? dates.join(" – ") : text.unknown_date;
-  entry.querySelector("[data-signature]").textContent = text.verified;
+  entry.querySelector("[data-signature]").textContent = signature;
   return entry;
 }
 
-/** Show a message with its day and sender. */
-function messageEntry(item, opened, handlers, text) {
+/** Show a message with its day, sender and what its signature vouches for. */
+function messageEntry(item, opened, handlers, signature, text) {
   const entry = clone("opened-message");
   const message = JSON.parse(fromUtf8(opened.plaintext));
   const signer = item.sig.signer;
   entry.querySelector("li").className = opened.direction;
   entry.querySelector("[data-day]").textContent = item.day;
   entry.querySelector("[data-sender]").textContent = signer === "reporter" ? text.reporter : handlers.get(signer).name;
-  entry.querySelector("[data-signature]").textContent = text.verified;
+  entry.querySelector("[data-signature]").textContent = signature;
   entry.querySelector("[data-about]").textContent = message.about === "closing" ? text.closing : "";
   entry.querySelector("[data-text]").textContent = String(message.text ?? "");
   return entry;
 }
 
 /** Offer an attachment as a download of a Blob URL, under its own file name. */
-function attachmentEntry(plaintext, text) {
+function attachmentEntry(plaintext, signature) {
   const newline = plaintext.indexOf(0x0a);
   const info = JSON.parse(fromUtf8(plaintext.slice(0, newline)));
   const url = URL.createObjectURL(new Blob([plaintext.slice(newline + 1)], { type: "application/octet-stream" }));
@@ -86,7 +68,7 @@ function attachmentEntry(plaintext, text) {
   link.href = url;
   link.download = String(info.name);
   link.textContent = String(info.name);
-  entry.querySelector("[data-signature]").textContent = text.verified;
+  entry.querySelector("[data-signature]").textContent = signature;
   return entry;
 }
 
@@ -97,8 +79,18 @@ function failureEntry(item, message) {
   return entry;
 }
 
+/** Tell whether a key stored with the case is not the report's: replies then wait until that is looked into. */
+const keysAltered = (reporter) => reporter.problems.some((code) => code === "reply_key" || code === "signing_key");
+
+/** Show what the case's stored values do not agree with in its report, or that there is no report to trust. */
+function problemsOf(reporter, text) {
+  if (reporter.source === reportKeys.NONE) return text.report_untrusted;
+  if (keysAltered(reporter)) return text.keys_altered;
+  return reporter.problems.length ? text.metadata_altered : "";
+}
+
 /** Open every envelope of the bundle sealed to the key and show the case. */
-async function render(target, bundle, key, handlers, text) {
+async function render(target, bundle, key, handlers, reporter, text) {
   for (const url of blobUrls) URL.revokeObjectURL(url);
   blobUrls = [];
   const page = clone("opened-case");
@@ -107,8 +99,11 @@ async function render(target, bundle, key, handlers, text) {
     attachment: page.querySelector("[data-attachments]"),
     message: page.querySelector("[data-messages]"),
   };
+  say(page.querySelector("[data-case-problems]"), problemsOf(reporter, text));
+  // The reporter's own envelopes count as verified only against the key the report itself names.
+  const fromReporter = reporter.source === reportKeys.BOUND ? text.verified : text.unbound;
   for (const item of bundle.envelopes) {
-    const { kind } = peek(item);
+    const { kind } = reportKeys.peek(item);
     const place = places[kind];
     const wrap = (node) => {
       if (kind === "report") return node;
@@ -120,12 +115,13 @@ async function render(target, bundle, key, handlers, text) {
       place.append(wrap(failureEntry(item, text.not_sealed)));
       continue;
     }
-    const opened = await openEnvelope(item, key, bundle, handlers);
+    const opened = await openEnvelope(item, key, reporter, handlers);
+    const signature = opened?.direction === "to_handlers" ? fromReporter : text.verified;
     let entry = null;
     try {
-      if (opened?.kind === "report") entry = reportEntry(opened.plaintext, text);
-      else if (opened?.kind === "attachment") entry = attachmentEntry(opened.plaintext, text);
-      else if (opened) entry = messageEntry(item, opened, handlers, text);
+      if (opened?.kind === "report") entry = reportEntry(opened.plaintext, signature, text);
+      else if (opened?.kind === "attachment") entry = attachmentEntry(opened.plaintext, signature);
+      else if (opened) entry = messageEntry(item, opened, handlers, signature, text);
     } catch (failure) {
       if (!(failure instanceof SyntaxError) && !(failure instanceof TypeError)) throw failure;
       entry = null; // a payload that opened but does not parse is not shown either
@@ -145,8 +141,9 @@ async function openCase(reader, text) {
     reader.querySelector("[data-opened]").replaceChildren();
     return false;
   }
-  current = { bundle, handlers, readers, institution };
-  await render(reader.querySelector("[data-opened]"), bundle, unlocked, handlers, text);
+  const reporter = await reportKeys.fromReport(bundle, unlocked);
+  current = { bundle, handlers, readers, institution, reporter };
+  await render(reader.querySelector("[data-opened]"), bundle, unlocked, handlers, reporter, text);
   reader.querySelector("[data-key-form]").hidden = true;
   reader.querySelector("[data-actions]").hidden = false;
   return true;
@@ -192,8 +189,11 @@ async function sendReply(reader, form, action, text) {
   const error = reader.querySelector("[data-action-error]");
   const message = form.querySelector("#reply-text").value.trim();
   if (!message) return say(error, text.reply_empty);
-  const { bundle, readers } = current;
-  const replyPublicKey = mc.b64u.decode(bundle.case.reply_public_key);
+  const { readers, reporter } = current;
+  // Sealed to the reply key of the verified report only; a stored key that differs from it stops the reply.
+  const trusted = reporter.source === reportKeys.BOUND || reporter.source === reportKeys.LEGACY;
+  if (!trusted || keysAltered(reporter)) return say(error, text.reply_untrusted);
+  const replyPublicKey = reporter.replyKey;
   const about = { reply: "reply", acknowledge: "acknowledgement", close: "closing" }[action];
   const envelope = await mc.seal(utf8(JSON.stringify({ text: message, about })), {
     kind: "message",
@@ -235,6 +235,17 @@ async function grant(reader, text) {
   done("granted");
 }
 
+/** Wrap the data keys again for every verified reader but oneself, beside their wraps: a bad wrap never blocks. */
+async function regrant(reader, text) {
+  const error = reader.querySelector("[data-action-error]");
+  const others = current.readers.filter((r) => r.kid !== unlocked.kid);
+  const wraps = await rewrap(current.bundle, unlocked, others, { skipUnreadable: true, again: true });
+  if (!Object.keys(wraps).length) return say(reader.querySelector("[data-action-notice]"), text.grant_nothing);
+  const answer = await post(reader.dataset.grantUrl, reader.dataset.csrf, { wraps });
+  if (answer.status !== 201) return say(error, `${text.refused} ${answer.data.error || answer.status}`);
+  done("granted");
+}
+
 /** Run an action's handler, showing a plain message for any failure. */
 function guarded(reader, text, work) {
   say(reader.querySelector("[data-action-error]"), "");
@@ -260,6 +271,10 @@ function wireActions(reader, text) {
   reader.querySelector("[data-grant-form]")?.addEventListener("submit", (event) => {
     event.preventDefault();
     guarded(reader, text, () => grant(reader, text));
+  });
+  reader.querySelector("[data-regrant-form]")?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    guarded(reader, text, () => regrant(reader, text));
   });
 }
 

@@ -61,15 +61,18 @@ export async function post(url, csrf, body) {
   return { status: response.status, data: await response.json().catch(() => ({})) };
 }
 
-/** Wrap the data key of every envelope for readers; throws "not_all" if an envelope is not sealed to the own key. */
-export async function rewrap(bundle, key, readers, { skipUnreadable }) {
+/**
+ * Wrap the data key of every envelope for readers; throws "not_all" if an envelope is not sealed to the own key.
+ * With again, readers that have a wrap get one more beside it (an earlier one may not open).
+ */
+export async function rewrap(bundle, key, readers, { skipUnreadable, again = false }) {
   const wraps = {};
   for (const envelope of bundle.envelopes) {
     if (!envelope.recipients.some((r) => r.kid === key.kid)) {
       if (skipUnreadable) continue;
       throw Object.assign(new mc.NotARecipient("an envelope is not sealed to this key"), { key: "not_all" });
     }
-    const added = await mc.wrapsFor(envelope, key.x25519Private, readers);
+    const added = await mc.wrapsFor(envelope, key.x25519Private, readers, { again });
     if (added.length) wraps[envelopeId(envelope)] = added;
   }
   return wraps;

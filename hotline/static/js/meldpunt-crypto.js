@@ -33,6 +33,7 @@ const LABEL = {
   lookup: "meldpunt/v1/lookup",
   reply: "meldpunt/v1/reply-x25519",
   signing: "meldpunt/v1/reporter-ed25519",
+  possession: "meldpunt/v1/possession",
 };
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford base32
@@ -580,9 +581,7 @@ function parseEnvelope(data) {
   if (envelope.nonce.length !== 12 || envelope.signature.length !== 64 || !envelope.recipients.length) {
     throw new MalformedEnvelope("bad nonce, signature or recipients");
   }
-  if (new Set(envelope.recipients.map((r) => r.kid)).size !== envelope.recipients.length) {
-    throw new MalformedEnvelope("a recipient appears twice");
-  }
+  // A stored envelope may carry several wraps for one kid (a valid re-wrap beside a bad one): openDek tries each.
   return envelope;
 }
 
@@ -643,23 +642,30 @@ export async function seal(plaintext, { kind, direction, replyPublicKey, recipie
   };
 }
 
-/** Open the own wrap and check the data key against the header's commitment. */
+/**
+ * Open the own wrap and check the data key against the header's commitment. A kid may carry several
+ * wraps (a later re-wrap beside a bad one): each is tried, and the first that opens and matches wins.
+ */
 async function openDek(envelope, x25519Private) {
   const kid = await fingerprint(await x25519Public(x25519Private));
-  const recipient = envelope.recipients.find((r) => r.kid === kid);
-  if (!recipient) throw new NotARecipient("this envelope is not sealed to your key");
-  const sealed = b64u.decode(recipient.wrap);
-  let dek;
-  try {
-    if (sealed.length < 32) throw new DecryptionFailed("wrap too short");
-    dek = await hpkeOpen(x25519Private, await wrapInfo(kid, envelope.hdr), sealed);
-  } catch {
-    throw new DecryptionFailed("the wrap for this key does not open");
+  const own = envelope.recipients.filter((r) => r.kid === kid);
+  if (!own.length) throw new NotARecipient("this envelope is not sealed to your key");
+  const info = await wrapInfo(kid, envelope.hdr);
+  let failure = new DecryptionFailed("the wrap for this key does not open");
+  for (const recipient of own) {
+    let dek;
+    try {
+      const sealed = b64u.decode(recipient.wrap);
+      if (sealed.length < 32) throw new DecryptionFailed("wrap too short");
+      dek = await hpkeOpen(x25519Private, info, sealed);
+    } catch {
+      failure = new DecryptionFailed("the wrap for this key does not open");
+      continue;
+    }
+    if (dek.length === 32 && equalBytes((await deriveKeys(dek)).commit, envelope.header.commit)) return dek;
+    failure = new CommitmentMismatch("the data key does not match the commitment");
   }
-  if (dek.length !== 32 || !equalBytes((await deriveKeys(dek)).commit, envelope.header.commit)) {
-    throw new CommitmentMismatch("the data key does not match the commitment");
-  }
-  return dek;
+  throw failure;
 }
 
 /** Open an envelope: own wrap, commitment, signature, binding, then the payload. */
@@ -682,10 +688,37 @@ export async function open(envelope, { x25519Private, verifyKey, replyPublicKey 
   return unpad(padded);
 }
 
-/** Wrap an envelope's data key for more readers [{kid, x25519}]; returns the new wraps, none for a kid it has. */
-export async function wrapsFor(envelope, x25519Private, readers) {
+/**
+ * Open an envelope whose plaintext names its own signing key (a report), as open_self_signed does:
+ * the payload authenticates first, enclosedKey(plaintext) reads the key from it, and the plaintext is
+ * returned only once the signature verifies with that key. Returns {plaintext, header}.
+ */
+export async function openSelfSigned(envelope, { x25519Private, enclosedKey, replyPublicKey = null, kind = null }) {
   const parsed = parseEnvelope(envelope);
-  const missing = new Map(readers.filter((r) => !parsed.recipients.some((own) => own.kid === r.kid)).map((r) => [r.kid, r]));
+  const dek = await openDek(parsed, x25519Private);
+  if (replyPublicKey !== null && !equalBytes(parsed.header.replyPublicKey, replyPublicKey)) {
+    throw new WrongCase("the envelope belongs to another case");
+  }
+  if (kind !== null && parsed.header.kind !== kind) throw new WrongCase("the envelope is of another kind");
+  const padded = await aesDecrypt((await deriveKeys(dek)).kEnc, parsed.nonce, parsed.ct, parsed.hdr);
+  if (!padded) throw new DecryptionFailed("the payload does not authenticate");
+  const plaintext = unpad(padded);
+  const signerKey = await enclosedKey(plaintext);
+  if (signerKey === null || signerKey === undefined) throw new BadSignature("the plaintext names no signing key");
+  if (!(await ed25519Verify(signerKey, parsed.signature, await signedBytes(parsed.hdr, parsed.nonce, parsed.ct)))) {
+    throw new BadSignature("the envelope's signature does not verify");
+  }
+  return { plaintext, header: parsed.header };
+}
+
+/**
+ * Wrap an envelope's data key for more readers [{kid, x25519}]; returns the new wraps, none for a kid it
+ * has unless again (a fresh wrap beside one that may be bad).
+ */
+export async function wrapsFor(envelope, x25519Private, readers, { again = false } = {}) {
+  const parsed = parseEnvelope(envelope);
+  const wanted = readers.filter((r) => again || !parsed.recipients.some((own) => own.kid === r.kid));
+  const missing = new Map(wanted.map((r) => [r.kid, r]));
   if (!missing.size) return [];
   const dek = await openDek(parsed, x25519Private);
   const wraps = [];
@@ -805,4 +838,12 @@ export async function unlockKeyFile(json, passphrase) {
     throw new BadKeyFile("the key does not match the public keys of the file");
   }
   return { name: file.name, x25519Private, ed25519Seed, kid };
+}
+
+/** Sign the proof that this browser holds the key of an account: label, challenge, account id, kid. */
+export async function signPossession(key, challenge, handlerId, kid) {
+  if (!(challenge instanceof Uint8Array) || challenge.length !== 32 || !/^[0-9a-f]{64}$/.test(kid)) {
+    throw new CryptoError("bad possession challenge or key id");
+  }
+  return ed25519Sign(key.ed25519Seed, concat(LABEL.possession, challenge, utf8(handlerId), fromHex(kid)));
 }

@@ -104,6 +104,8 @@ async function submit(form, state, text) {
     date_from: form.date_from.value.trim() || null,
     date_to: form.date_to.value.trim() || null,
     attachments: files.map((file) => file.name),
+    // The report names its signing key: readers check every follow-up against it, never a stored column.
+    reporter_signing_key: mc.b64u.encode(keys.signingPublic),
   };
   const body = {
     lookup_key: mc.b64u.encode(keys.lookupKey),

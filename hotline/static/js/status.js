@@ -2,6 +2,7 @@
 // opens the replies and seals follow-up messages. Decrypted text is written with textContent.
 import * as mc from "./meldpunt-crypto.js";
 import { api, capable, flag, fromUtf8, instance, messages, recipientsOf, say, utf8, verifyLists } from "./page.js";
+import { peek } from "./report-keys.js";
 
 /** Return the label texts rendered by the server: statuses and categories. */
 function labels() {
@@ -15,8 +16,9 @@ function labels() {
 
 /** Open one message, verifying who signed it; return {text, about}, or null if it is not genuine. */
 async function openMessage(item, keys, handlers) {
+  const { direction } = peek(item.envelope); // the header's direction, authenticated once it opens; not the row's
   const verifyKey = (signer) => {
-    if (item.direction === "to_handlers") return signer === "reporter" ? keys.signingPublic : null;
+    if (direction === "to_handlers") return signer === "reporter" ? keys.signingPublic : null;
     return handlers.get(signer)?.ed25519 ?? null;
   };
   try {
@@ -25,7 +27,7 @@ async function openMessage(item, keys, handlers) {
     });
     const { text, about } = JSON.parse(fromUtf8(plaintext));
     if (typeof text !== "string") return null;
-    return { text, about: item.direction === "to_reporter" && about === "closing" ? about : null };
+    return { text, about: direction === "to_reporter" && about === "closing" ? about : null };
   } catch (failure) {
     return null;
   }
@@ -65,11 +67,12 @@ async function render(root, session, found, notice) {
   for (const item of found.messages) {
     const entry = document.getElementById("message-item").content.cloneNode(true);
     const opened = await openMessage(item, session.keys, handlers);
-    entry.querySelector("li").className = item.direction;
+    const { direction } = peek(item.envelope);
+    entry.querySelector("li").className = direction ?? "";
     entry.querySelector("[data-day]").textContent = item.day;
     const signer = item.envelope.sig.signer;
     entry.querySelector("[data-sender]").textContent =
-      item.direction === "to_handlers" ? text.you : handlers.get(signer)?.from || "?";
+      direction === "to_handlers" ? text.you : handlers.get(signer)?.from || "?";
     const body = entry.querySelector("[data-text]");
     body.textContent = opened?.text ?? text.unverified;
     if (opened === null) body.className = "error";
