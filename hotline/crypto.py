@@ -585,6 +585,23 @@ def verify_signature(envelope: Envelope, verify_key: bytes) -> None:
         raise BadSignature("the envelope's signature does not verify") from exc
 
 
+def _check_binding(envelope: Envelope, reply_public_key: bytes | None, kind: str | None) -> None:
+    """Refuse an envelope bound to another case's reply key, or of another kind than expected."""
+    if reply_public_key is not None and not hmac.compare_digest(envelope.header.reply_public_key, reply_public_key):
+        raise WrongCase("the envelope belongs to another case")
+    if kind is not None and envelope.header.kind != kind:
+        raise WrongCase("the envelope is of another kind")
+
+
+def _decrypt(envelope: Envelope, dek: bytes) -> bytes:
+    """Decrypt and unpad the payload, which authenticates the header too."""
+    try:
+        padded = AESGCM(_derive(dek)[0]).decrypt(envelope.nonce, envelope.ciphertext, envelope.hdr)
+    except InvalidTag as exc:
+        raise DecryptionFailed("the payload does not authenticate") from exc
+    return unpad(padded)
+
+
 def open_envelope(
     envelope: Envelope,
     x25519: X25519PrivateKey,
@@ -600,15 +617,8 @@ def open_envelope(
     if signer_key is None:
         raise BadSignature(f"unknown signer {envelope.signer[:16]}")
     verify_signature(envelope, signer_key)
-    if reply_public_key is not None and not hmac.compare_digest(envelope.header.reply_public_key, reply_public_key):
-        raise WrongCase("the envelope belongs to another case")
-    if kind is not None and envelope.header.kind != kind:
-        raise WrongCase("the envelope is of another kind")
-    try:
-        padded = AESGCM(_derive(dek)[0]).decrypt(envelope.nonce, envelope.ciphertext, envelope.hdr)
-    except InvalidTag as exc:
-        raise DecryptionFailed("the payload does not authenticate") from exc
-    return unpad(padded)
+    _check_binding(envelope, reply_public_key, kind)
+    return _decrypt(envelope, dek)
 
 
 def open_self_signed(
@@ -625,15 +635,8 @@ def open_self_signed(
     the plaintext is returned only once the signature verifies with that key, never with a stored one.
     """
     dek = _open_dek(envelope, fingerprint(raw_public(x25519)), x25519)
-    if reply_public_key is not None and not hmac.compare_digest(envelope.header.reply_public_key, reply_public_key):
-        raise WrongCase("the envelope belongs to another case")
-    if kind is not None and envelope.header.kind != kind:
-        raise WrongCase("the envelope is of another kind")
-    try:
-        padded = AESGCM(_derive(dek)[0]).decrypt(envelope.nonce, envelope.ciphertext, envelope.hdr)
-    except InvalidTag as exc:
-        raise DecryptionFailed("the payload does not authenticate") from exc
-    plaintext = unpad(padded)
+    _check_binding(envelope, reply_public_key, kind)
+    plaintext = _decrypt(envelope, dek)
     signing_key = enclosed_key(plaintext)
     if signing_key is None:
         raise BadSignature("the plaintext names no signing key")
