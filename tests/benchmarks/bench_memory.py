@@ -25,7 +25,7 @@ from werkzeug.test import encode_multipart
 
 from tests.benchmarks.bench_throughput import DESCRIPTION, start
 from tests.benchmarks.timing import Row, print_rows
-from tests.load.run_load import UNLIMITED, Browser, make_instance, prepare_report
+from tests.load.run_load import UNLIMITED, Browser, fresh_form_token, make_instance, prepare_report
 
 TARGET_MB = 100
 TOKEN_RE = re.compile(r'data-case-token="([0-9A-Z-]+)"')
@@ -66,11 +66,12 @@ def run(quick: bool = False, argv: list[str] | None = None) -> list[Row]:
             def reporter() -> None:
                 browser = Browser(server.port)
                 form = prepare_report(browser, DESCRIPTION, lambda choices: choices[0])
-                form.add(
-                    "attachments", FileStorage(io.BytesIO(attachment), "bijlage.pdf", content_type="application/pdf")
-                )
-                boundary, body = encode_multipart(form)
                 while time.perf_counter() < end:
+                    form["csrf_token"] = fresh_form_token(browser, "/report")  # spent by each submit
+                    # A new body each time: encoding reads the upload's stream to its end.
+                    upload = FileStorage(io.BytesIO(attachment), "bijlage.pdf", content_type="application/pdf")
+                    form.setlist("attachments", [upload])
+                    boundary, body = encode_multipart(form)
                     status, page = browser.request(
                         "POST", "/report/submit", body, f"multipart/form-data; boundary={boundary}"
                     )
@@ -83,11 +84,11 @@ def run(quick: bool = False, argv: list[str] | None = None) -> list[Row]:
 
             def looker() -> None:
                 browser = Browser(server.port)
-                csrf = prepare_report(browser, "", lambda choices: choices[0])["csrf_token"]
                 while time.perf_counter() < end:
                     if not filed:
                         time.sleep(0.05)
                         continue
+                    csrf = fresh_form_token(browser, "/status")  # spent by each lookup
                     body = urllib.parse.urlencode({"csrf_token": csrf, "token": filed[-1]}).encode()
                     status, _page = browser.request("POST", "/status", body, "application/x-www-form-urlencoded")
                     with lock:

@@ -305,6 +305,11 @@ def prepare_report(browser: Browser, description: str, pick: Callable[[list[str]
     return form
 
 
+def fresh_form_token(browser: Browser, path: str) -> str:
+    """Load a form page for a new token: an anonymous form's token is spent by the POST that uses it."""
+    return Form(browser.page("GET", path, 200)).value("csrf_token")
+
+
 def submit_report(browser: Browser, form: MultiDict[str, str]) -> tuple[str, float]:
     """Submit step two; return the token shown and the seconds the submit took."""
     started = time.perf_counter()
@@ -319,7 +324,7 @@ def file_report(browser: Browser, description: str = "Er werd naar mijn afkomst 
 
 def status_of(browser: Browser, token: str) -> str:
     """Look a token up on /status and return the case's status."""
-    form = MultiDict({"csrf_token": Form(browser.page("GET", "/status", 200)).value("csrf_token"), "token": token})
+    form = MultiDict({"csrf_token": fresh_form_token(browser, "/status"), "token": token})
     return found(STATUS_RE, browser.page("POST", "/status", 200, form))
 
 
