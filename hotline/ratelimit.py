@@ -1,11 +1,11 @@
 """Rate-limit state that names no address and dates nothing finer than a limit's own period.
 
 A client's key is a keyed hash of its address (an IPv6 client's /64), cut to a few bits so that many
-addresses share it. The hash's secret is random and lives only in the limiter's storage: Redis, which
-must run without persistence, or the process for memory://. Every instance sharing the storage shares
-the secret, and with it the budgets. The secret and every window start and end on the clock, and are
-stored under their index with their end as expiry: no key, value or time to live tells when within its
-period a request came.
+addresses share it. The hash's secret is random and lives only in memory: in Redis, which must run
+without persistence, and in each process that uses it (for memory://, only there). Every instance
+sharing the storage shares the secret, and with it the budgets. The secret and every window start and
+end on the clock, and are stored under their index with their end as expiry: no key, value or time to
+live tells when within its period a request came.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def period_of(now: float, seconds: int) -> tuple[int, int]:
 
 
 class RotatingSecret:
-    """A random secret per clock-aligned period, kept in the limiter's storage and nowhere else."""
+    """A random secret per clock-aligned period, in memory only: the limiter's storage and the processes using it."""
 
     def __init__(self, storage: Storage, prefix: str, hours: int) -> None:
         self.storage, self.prefix, self.seconds = storage, prefix, hours * 3600
@@ -70,14 +70,18 @@ class RotatingSecret:
     def current(self) -> bytes:
         """Return the secret of the period now running, making it if no one has."""
         index, ends = period_of(time.time(), self.seconds)
-        if self.redis is not None and self.share is not None:
-            name = self.redis.prefixed_key(f"{self.prefix}/hotline-secret/{index}")
-            shared = self.share([name], [secrets.token_hex(32), ends])
-            return shared if isinstance(shared, bytes) else str(shared).encode()
-        with self.lock:  # memory:// is one process: the secret lives in it, and the old one goes
-            if index not in self.local:
-                self.local = {index: secrets.token_bytes(32)}
-            return self.local[index]
+        with self.lock:  # the old period's secret goes as the new one comes
+            if index in self.local:
+                return self.local[index]
+            if self.redis is not None and self.share is not None:
+                # Asked once per period and process, not per request: a round trip saved on every limit check.
+                name = self.redis.prefixed_key(f"{self.prefix}/hotline-secret/{index}")
+                shared = self.share([name], [secrets.token_hex(32), ends])
+                secret = shared if isinstance(shared, bytes) else str(shared).encode()
+            else:  # memory:// is one process: the secret lives in it
+                secret = secrets.token_bytes(32)
+            self.local = {index: secret}
+            return secret
 
 
 def client_of(address: str) -> bytes:
