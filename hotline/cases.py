@@ -216,9 +216,17 @@ def add_envelope(session: Session, case: Case, envelope: crypto.Envelope) -> Env
     return record
 
 
+def routes_in_order(case: Case) -> list[CaseRoute]:
+    """Return a case's routes as they are shown: those the routing chose, then forwards, each by slug.
+
+    Never in the order they were stored: the reporter tables keep no arrival order (migration 0007).
+    """
+    return sorted(case.routes, key=lambda route: (route.reason == "forwarded", route.destination.slug))
+
+
 def destination_slugs(case: Case) -> list[str]:
     """Return the slugs of the destinations a case was routed to."""
-    return [route.destination.slug for route in case.routes]
+    return [route.destination.slug for route in routes_in_order(case)]
 
 
 def list_cases(session: Session) -> list[Case]:

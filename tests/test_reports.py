@@ -127,6 +127,26 @@ def test_labour_report_reaches_inspectorate_and_programme(client: FlaskClient, s
     assert len(open_all(case, material.handlers["hbo-ict"])) == 1
 
 
+def test_routes_are_shown_chosen_first_then_forwarded_never_in_stored_order(client: FlaskClient, session: Any) -> None:
+    token = file_report(client, category="labour.underpayment")
+    case = only_case(session)
+    adviser = session.scalars(select(models.Destination).where(models.Destination.slug == "vertrouwenspersoon")).one()
+    chosen = sorted(((r.destination, r.reason) for r in case.routes), key=lambda pair: pair[0].slug, reverse=True)
+    stored = [(adviser, "forwarded"), *chosen]
+    case.routes.clear()
+    session.flush()
+    # Stored in the wrong order on purpose: ids ascending (SQLite's key order) and inserted (PostgreSQL's heap order).
+    for number, (destination, reason) in enumerate(stored):
+        session.add(models.CaseRoute(id=f"{number:032x}", case_id=case.id, destination=destination, reason=reason))
+    session.commit()
+    session.expire_all()
+    assert [r.destination.slug for r in only_case(session).routes][0] == "vertrouwenspersoon"  # stored order
+    assert cases.destination_slugs(only_case(session)) == ["arbeidsinspectie", "hbo-ict", "vertrouwenspersoon"]
+    page = client.post("/status", data={"token": token}).get_data(as_text=True)
+    shown = re.findall(r'data-destination="([a-z-]+)"', page)
+    assert shown == ["arbeidsinspectie", "hbo-ict", "vertrouwenspersoon"]
+
+
 @pytest.mark.parametrize(
     ("fields", "error"),
     [

@@ -175,7 +175,7 @@ def lookup(session: Session, keyring: Keyring, case: Case) -> dict[str, Any]:
     # optional is false throughout: a follow-up is sealed to every destination, and to the recovery key
     destinations = [
         describe(session, keyring, route.destination) | {"optional": False, "forwarded": route.reason == "forwarded"}
-        for route in case.routes
+        for route in cases.routes_in_order(case)
     ]
     return {
         "case_id": case.id,

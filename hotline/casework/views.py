@@ -54,6 +54,7 @@ def inject_statuses() -> dict[str, Any]:
         "statuses": status_labels(),
         "groups": groups,
         "programme_names": programme_names,
+        "routes_in_order": cases.routes_in_order,
         "staff": g.get("handler"),
         "routing": routing(),
         "sectors": SECTORS,

@@ -126,8 +126,8 @@ def parse_step1() -> tuple[forms.Routed, list[Target]]:
 
 @bp.context_processor
 def inject_labels() -> dict[str, Any]:
-    """Give every page of the blueprint the category and status labels."""
-    return {"routing": routing(), "statuses": status_labels()}
+    """Give every page of the blueprint the category and status labels, and the routes in their shown order."""
+    return {"routing": routing(), "statuses": status_labels(), "routes_in_order": cases.routes_in_order}
 
 
 @bp.get("/")

@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hotline import auth, crypto, models
+from hotline import auth, cases, crypto, models
 from hotline.keyring import Keyring, key_list_path
 
 REPLY = "CANARY-antwoord-in-de-browser-verzegeld"
@@ -81,7 +81,7 @@ def stored_case(app: Flask, case_id: str) -> tuple[str, list[str], list[set[str]
     session = app.extensions["hotline.sessionmaker"]()
     case = session.get(models.Case, case_id)
     kids = [{wrap["kid"] for wrap in json.loads(record.recipients)} for record in case.envelopes]
-    found = (case.status, [route.destination.slug for route in case.routes], kids)
+    found = (case.status, cases.destination_slugs(case), kids)
     session.close()
     return found
 
