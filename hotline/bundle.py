@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,34 @@ def check(bundle: Any) -> dict[str, Any]:
     if not isinstance(bundle["case"].get("destinations"), list):
         raise BundleError("the bundle does not say which destinations the case went to")
     return bundle
+
+
+FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
+
+class NotAFingerprint(ValueError):
+    """What was given for the institution key is neither its fingerprint nor its public key file: a usage error."""
+
+
+def published_fingerprint(given: str) -> str:
+    """Return the institution key's fingerprint from the fingerprint itself or from its public key file."""
+    text = given.strip().lower()
+    if FINGERPRINT.fullmatch(text):
+        return text
+    path = Path(given).expanduser()
+    if not path.is_file():
+        raise NotAFingerprint(
+            f"{given!r} is neither a fingerprint (64 hex digits) nor a file: give the institution key's published "
+            "fingerprint or its public key file (institution.pub.json)"
+        )
+    try:
+        document = json.loads(path.read_text("utf-8"))
+        raw = crypto.b64d(document["ed25519"])
+        if document["type"] != "meldpunt-institution-key" or len(raw) != 32:
+            raise ValueError("not an institution key")
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, crypto.MalformedEnvelope) as exc:
+        raise NotAFingerprint(f"{path} is not an institution public key file (institution.pub.json)") from exc
+    return crypto.fingerprint(raw)
 
 
 def institution_key(bundle: dict[str, Any], expected: str | None) -> tuple[Ed25519PublicKey, str | None]:

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached, object_session
 
-from hotline import audit, crypto, db, directory, report_keys
+from hotline import audit, crypto, db, directory, report_keys, workflow
 from hotline.keyring import Keyring
 from hotline.models import RECOVERY_KIND, Case, CaseRoute, Destination, EnvelopeRecord, public_case_id, random_id
 from hotline.routing import Routing, Target
@@ -314,11 +314,19 @@ def reporter_messages(
     return [(record, envelope) for record, envelope in found if own_kid in envelope.kids()]
 
 
-def add_reply(session: Session, keyring: Keyring, case: Case, handler: crypto.PrivateKey, text: str) -> None:
+def add_reply(
+    session: Session,
+    keyring: Keyring,
+    case: Case,
+    handler: crypto.PrivateKey,
+    text: str,
+    actor: str | None = None,
+) -> None:
     """Seal a handler's reply to the reply key of the verified report, the case's destinations and the recovery key.
 
-    Raises report_keys.UntrustedReport when the handler's key cannot verify the report, or the stored reply key
-    is not the report's: a reply is never sealed to a key that only the database vouches for.
+    With an actor, the reply moves the case along as any answer does (workflow.record_answer), in the same
+    transaction. Raises report_keys.UntrustedReport when the handler's key cannot verify the report, or the
+    stored reply key is not the report's: a reply is never sealed to a key that only the database vouches for.
     """
     if not any(k.by_kid(handler.kid) for k in key_lists(session, keyring, case)):
         raise crypto.UnknownRecipient("this key is not in the key list of any destination of the case")
@@ -334,7 +342,9 @@ def add_reply(session: Session, keyring: Keyring, case: Case, handler: crypto.Pr
         signer=handler.kid,
         signing_key=handler.ed25519,
     )
-    add_envelope(session, case, envelope)
+    if actor is not None:
+        workflow.record_answer(session, actor, case, "reply", today())
+    add_envelope(session, case, envelope)  # commits the answer with it
 
 
 def expired(session: Session, today: dt.date, retention_days: int) -> list[Expired]:

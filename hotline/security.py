@@ -73,11 +73,17 @@ class BoundedJSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from exc
 
 
+# The built-in server's start-up lines name the addresses it listens on, never a client's.
+_LISTENING = re.compile(r"\s*\* Running on ")
+
+
 class AddressFilter(logging.Filter):
-    """Redact anything that looks like an IP address from a log record."""
+    """Redact anything that looks like an IP address from a log record, but for where the server listens."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
+        if record.name == "werkzeug" and _LISTENING.match(message):
+            return True
         record.msg, record.args = _ADDRESS.sub("[address removed]", message), None
         return True
 

@@ -162,6 +162,17 @@ def test_address_filter_redacts_addresses_from_any_log_record() -> None:
     assert CANARY_IP not in record.getMessage() and "2001:db8::1" not in record.getMessage()
 
 
+def test_the_server_start_up_line_keeps_the_listen_address_and_nothing_else_does() -> None:
+    banner = " * Running on http://127.0.0.1:5000"
+    listening = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, banner, (), None)
+    elsewhere = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, "from %s", (CANARY_IP,), None)
+    disguised = logging.LogRecord("x", logging.INFO, __file__, 1, " * Running on %s", (CANARY_IP,), None)
+    for record in (listening, elsewhere, disguised):
+        security.AddressFilter().filter(record)
+    assert listening.getMessage() == banner
+    assert CANARY_IP not in elsewhere.getMessage() and CANARY_IP not in disguised.getMessage()
+
+
 def test_environment_has_no_proxy_trust_by_default(app: Flask) -> None:
     assert app.config["TRUSTED_PROXIES"] == 0
     assert os.environ.get("HOTLINE_TRUSTED_PROXIES") is None

@@ -15,10 +15,11 @@ import pytest
 from click.testing import Result
 from conftest import PASSPHRASE, DemoMaterial
 from flask import Flask
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
-from hotline import cases, crypto, db, demo, keyring, security
+from hotline import audit, auth, cases, crypto, db, demo, keyring, security
 from hotline.attachments import Attachment
+from hotline.models import AuditEvent
 from hotline.reports import forms, service
 
 DESCRIPTION = "Bij het sollicitatiegesprek werd naar mijn afkomst gevraagd."
@@ -249,6 +250,37 @@ def test_decrypt_refuses_a_bundle_of_another_institution(
     assert_one_error(runner("decrypt", str(bundle), *args), "do not trust it")
 
 
+@pytest.mark.parametrize("form", ["file", "fingerprint"])
+def test_decrypt_takes_the_institution_key_file_or_its_fingerprint(
+    app: Flask, runner: Runner, tmp_path: Path, key_file: Callable[[str], Path], passphrase_file: Path, form: str
+) -> None:
+    bundle = export(runner, tmp_path, make_case(app)[1])
+    published = Path(app.config["KEYS_DIR"]) / keyring.INSTITUTION_FILE
+    given = str(published) if form == "file" else json.loads(published.read_text("utf-8"))["fingerprint"].upper()
+    result = decrypt(
+        runner, bundle, key_file("hbo-ict"), "--passphrase-file", str(passphrase_file), "--institution", given
+    )
+    assert result.exit_code == 0, result.output
+    assert DESCRIPTION in result.output and "trusting the bundle's institution key" not in result.output
+
+
+@pytest.mark.parametrize("given", ["abcd", "institution.pub.json", "not-a-key.json"])
+def test_decrypt_reads_a_mistaken_institution_as_a_usage_error(
+    app: Flask, runner: Runner, tmp_path: Path, key_file: Callable[[str], Path], passphrase_file: Path, given: str
+) -> None:
+    bundle = export(runner, tmp_path, make_case(app)[1])
+    (tmp_path / "not-a-key.json").write_text('{"type": "meldpunt-public-key"}', "utf-8")
+    args = (
+        "--passphrase-file",
+        str(passphrase_file),
+        "--institution",
+        str(tmp_path / given) if "." in given else given,
+    )
+    result = decrypt(runner, bundle, key_file("hbo-ict"), *args)
+    assert result.exit_code == 2 and "Usage:" in result.output and "--institution" in result.output
+    assert "do not trust it" not in result.output and DESCRIPTION not in result.output
+
+
 def test_labour_case_opens_with_the_inspectorate_and_the_programme_key(
     app: Flask, runner: Runner, tmp_path: Path, key_file: Callable[[str], Path], passphrase_file: Path
 ) -> None:
@@ -284,6 +316,27 @@ def test_reply_shows_in_the_decrypted_export(
     result = runner("decrypt", str(export(runner, tmp_path, case_id)), "--key", key, *args)
     assert result.exit_code == 0, result.output
     assert "We nemen contact met je op." in result.output and "message | from Behandelaar HBO-ICT" in result.output
+
+
+def test_a_cli_reply_moves_the_case_along_as_a_reply_in_the_browser_does(
+    app: Flask, runner: Runner, key_file: Callable[[str], Path], passphrase_file: Path
+) -> None:
+    _token, case_id = make_case(app)
+    args = ("--key", str(key_file("hbo-ict")), "--passphrase-file", str(passphrase_file))
+    result = runner("cases", "reply", case_id, "--message", "We nemen contact met je op.", *args)
+    assert result.exit_code == 0 and "now in_progress" in result.output
+    with app.app_context():
+        session = db.get_session()
+        case = cases.get_case(session, case_id)
+        assert (case.status, case.acknowledged_on, case.feedback_on) == ("in_progress", cases.today(), cases.today())
+        events = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq))
+        assert [(e.handler_id, e.action, e.detail) for e in events] == [
+            (audit.CLI, "replied", None),
+            (audit.CLI, "status_changed", "in_progress"),
+        ]
+        case.status, case.closed_on = "closed", cases.today()
+        session.commit()
+    assert_one_error(runner("cases", "reply", case_id, "--message", "Nog iets", *args), "is closed")
 
 
 def test_reply_with_a_key_of_another_destination_fails(
@@ -330,6 +383,26 @@ def test_demo_sets_up_a_working_instance_once(runner: Runner, demo_env: dict[str
     assert again.exit_code == 0 and "already exists" in again.output and passphrase not in again.output
     assert demo_passphrase(runner("demo", "--reset", env=demo_env), instance) != passphrase
     assert runner("keys", "list", env=demo_env).exit_code == 0
+
+
+def test_demo_shows_a_demo_handlers_one_time_code(runner: Runner, demo_env: dict[str, Any]) -> None:
+    made = runner("demo", env=demo_env)
+    assert "username is the slug of their destination" in made.output and "demo --code USERNAME" in made.output
+    assert_one_error(runner("demo", "--code", "hbo-ict", env=demo_env), "log in with the password first")
+    assert_one_error(runner("demo", "--code", "nobody", env=demo_env), "usernames are the destination slugs")
+    secret = auth.generate_totp_secret()  # what the first login with the password sets
+    database = Path(demo_env["HOTLINE_INSTANCE"]) / demo.SQLITE_FILE
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE handler SET totp_secret = ? WHERE username = 'hbo-ict'", (secret,))
+    connection.close()
+    result = runner("demo", "--code", "hbo-ict", env=demo_env)
+    assert result.exit_code == 0, result.output
+    assert auth.verify_totp(secret, result.output.split()[0], 0) is not None
+
+
+def test_demo_code_refuses_an_instance_that_is_not_a_demo(app: Flask, runner: Runner) -> None:
+    result = runner("demo", "--code", "hbo-ict")  # the test instance is a real one: no demo.json
+    assert_one_error(result, "not a demo instance")
 
 
 def test_demo_refuses_a_database_that_holds_cases(app: Flask, runner: Runner, demo_env: dict[str, Any]) -> None:

@@ -64,3 +64,11 @@ def test_the_wheel_ships_the_templates_and_data(wheel: list[str]) -> None:
     assert "hotline/templates/base.html" in wheel
     assert "hotline/routing.toml" in wheel
     assert "hotline/api/openapi.json" in wheel
+
+
+def test_ci_runs_the_readme_test_command_verbatim_and_it_makes_its_own_venv() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    command = readme.split("## Test", 1)[1].split("```sh\n", 1)[1].split("\n```", 1)[0].strip()
+    ci = (ROOT / ".ci" / "run").read_text("utf-8")
+    assert f"test_command() {{ {command}; }}" in ci
+    assert command.startswith("[ -d .venv ] || python3 -m venv .venv && . .venv/bin/activate && ")

@@ -21,8 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import audit, cases, checks, crypto
-from hotline.casework.service import InvalidTransition, apply_transition
+from hotline import audit, cases, checks, crypto, workflow
 from hotline.checks import Conflict, Refused
 from hotline.keyring import Keyring
 from hotline.models import RECOVERY_KIND, Case, CaseRoute, Destination, EnvelopeRecord, Handler
@@ -70,19 +69,11 @@ def reply(
     )
     checks.check_new_ids(session, [("envelope", sealed)])
     case.envelopes.append(cases.record_of(sealed, case, today))
-    # Any answer acknowledges the report personally; a reply or the closing summary is also feedback.
-    case.acknowledged_on = case.acknowledged_on or today
-    if action != "acknowledge":
-        case.feedback_on = case.feedback_on or today
-    audit.record(session, handler.id, "replied", case.id)
-    if action == "reply" and case.status in ("received", "forwarded"):
-        action = "acknowledge"  # answering a new or forwarded case takes it in progress
-    if action != "reply":
-        try:
-            apply_transition(session, handler, case, action, today)
-        except InvalidTransition as exc:
-            session.rollback()
-            raise Conflict("the case's status does not allow this", "action") from exc
+    try:
+        workflow.record_answer(session, handler.id, case, action, today)
+    except workflow.InvalidTransition as exc:
+        session.rollback()
+        raise Conflict("the case's status does not allow this", "action") from exc
     session.commit()
     return case.status
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from hotline import audit, cases
+from hotline import audit, cases, workflow
 from hotline.keyring import INSTITUTION_FILE, Keyring, KeyringError, key_list_path, read_json
 from hotline.models import STATUSES, Case, CaseRoute, Destination, EnvelopeRecord, Handler
 
@@ -42,16 +42,6 @@ def destination_counts(session: Session, handler: Handler) -> list[DestinationCo
     return [DestinationCounts(d, counts[d.id]) for d in destinations]
 
 
-class InvalidTransition(ValueError):
-    """A status change that the case's current status does not allow."""
-
-
-# action -> (statuses it may start from, the status it leads to). Closing comes with a closing
-# summary sealed in the handler's browser (sealed.reply), so the metadata-only form can only acknowledge.
-TRANSITIONS = {
-    "acknowledge": (("received", "forwarded"), "in_progress"),
-    "close": (("received", "in_progress", "forwarded"), "closed"),
-}
 FORM_ACTIONS = ("acknowledge",)
 
 
@@ -71,27 +61,11 @@ def open_case(session: Session, handler: Handler, case: Case) -> None:
     session.commit()
 
 
-def apply_transition(session: Session, handler: Handler, case: Case, action: str, today: dt.date) -> str:
-    """Move a case to the status an action leads to, audited, without committing; raise InvalidTransition."""
-    if action not in TRANSITIONS:
-        raise InvalidTransition(f"unknown action {action}")
-    allowed, status = TRANSITIONS[action]
-    if case.status not in allowed:
-        raise InvalidTransition(f"a case that is {case.status} cannot take {action}")
-    case.status = status
-    if action == "acknowledge":
-        case.acknowledged_on = case.acknowledged_on or today
-    else:
-        case.closed_on = today
-    audit.record(session, handler.id, "status_changed", case.id, status)
-    return status
-
-
 def change_status(session: Session, handler: Handler, case: Case, action: str, today: dt.date) -> str:
     """Acknowledge a case from the metadata-only form; return the new status or raise InvalidTransition."""
     if action not in FORM_ACTIONS:
-        raise InvalidTransition(f"{action} needs a sealed message")
-    status = apply_transition(session, handler, case, action, today)
+        raise workflow.InvalidTransition(f"{action} needs a sealed message")
+    status = workflow.apply_transition(session, handler.id, case, action, today)
     session.commit()
     return status
 

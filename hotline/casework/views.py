@@ -8,7 +8,7 @@ from flask import Blueprint, abort, g, jsonify, make_response, redirect, render_
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from hotline import accounts, auth, cases, checks, crypto, login_delays, possession, staff
+from hotline import accounts, auth, cases, checks, crypto, login_delays, possession, staff, workflow
 from hotline import inbox as inbox_query
 from hotline.casework import sealed, service
 from hotline.db import get_session
@@ -263,7 +263,7 @@ def status(case_id: str) -> Response | tuple[str, int]:
     found = own_case(case_id)
     try:
         service.change_status(get_session(), g.handler, found, request.form.get("action", ""), cases.today())
-    except service.InvalidTransition:
+    except workflow.InvalidTransition:
         get_session().rollback()
         return bad_request(_("Deze statuswijziging kan niet bij de huidige status van de melding."))
     return redirect(url_for("casework.case", case_id=found.id))

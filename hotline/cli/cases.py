@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hotline import bundle, cases, crypto, extensions, keyring, report_keys
+from hotline import audit, bundle, cases, crypto, extensions, keyring, report_keys
 from hotline.cli.base import (
     IN_FILE,
     OUT_DIR,
@@ -78,9 +78,12 @@ def cases_reply(case_id: str, key_file: Path, message: str, passphrase_file: Pat
         raise HotlineError("the message is empty")
     with app_session() as (app, session):
         case = cases.get_case(session, case_id)
+        if case.status == "closed":
+            raise HotlineError(f"case {case.id} is closed: it takes no more replies")
         handler = unlock(key_file, passphrase_file)
         try:
-            cases.add_reply(session, extensions.keyring(app), case, handler, message.strip())
+            # As a reply in the workspace does: acknowledged, feedback given, a new case taken in progress.
+            cases.add_reply(session, extensions.keyring(app), case, handler, message.strip(), actor=audit.CLI)
         except crypto.UnknownRecipient as exc:
             kid = handler.kid[:16]
             raise HotlineError(
@@ -88,7 +91,17 @@ def cases_reply(case_id: str, key_file: Path, message: str, passphrase_file: Pat
             ) from exc
         except report_keys.UntrustedReport as exc:
             raise HotlineError(f"case {case.id}: {exc}") from exc
-    click.echo(f"reply added to case {case.id}")
+    click.echo(f"reply added to case {case.id}, now {case.status}")
+
+
+def institution_fingerprint(given: str | None) -> str | None:
+    """Read --institution as a fingerprint or a key file; anything else is a usage error, not a security alarm."""
+    if not given:
+        return None
+    try:
+        return bundle.published_fingerprint(given)
+    except bundle.NotAFingerprint as error:
+        raise click.BadParameter(str(error), param_hint="'--institution'") from error
 
 
 @cli.command()
@@ -100,8 +113,9 @@ def cases_reply(case_id: str, key_file: Path, message: str, passphrase_file: Pat
     "--institution",
     "expected",
     envvar="HOTLINE_INSTITUTION_KEY",
-    metavar="FINGERPRINT",
-    help="Published fingerprint of the institution key (default: HOTLINE_INSTITUTION_KEY).",
+    metavar="FINGERPRINT|FILE",
+    callback=lambda _ctx, _param, value: institution_fingerprint(value),
+    help="The institution key's published fingerprint, or its public key file (default: HOTLINE_INSTITUTION_KEY).",
 )
 @click.pass_context
 def decrypt(

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from hotline import cases, config, create_app, crypto, db, demo, extensions, keyring, security
+from hotline import accounts, auth, cases, config, create_app, crypto, db, demo, extensions, keyring, security
 from hotline import maintenance as upkeep
 from hotline.cli.base import (
     NOT_INITIALISED,
@@ -51,11 +51,36 @@ def run(host: str, port: int) -> None:
         app.extensions["hotline.engine"].dispose()
 
 
+def show_code(instance: Path, username: str) -> None:
+    """Print a demo handler's current one-time code; refuse on any instance that is not a demo."""
+    if not (instance / config.DEMO_FILE).exists():
+        raise HotlineError(f"{instance} is not a demo instance: one-time codes are shown for demo accounts only")
+    with app_session() as (_app, session):
+        try:
+            handler = accounts.get_by_username(session, username)
+        except accounts.AccountError as error:
+            hint = "the handlers' usernames are the destination slugs"
+            raise HotlineError(f"no demo account {username}: {hint}") from error
+        if handler.totp_secret is None:
+            raise HotlineError(f"{handler.username} has no one-time codes yet: log in with the password first")
+        code, left = auth.totp(handler.totp_secret), auth.TOTP_STEP_SECONDS - int(auth.clock()) % auth.TOTP_STEP_SECONDS
+    click.echo(f"{code}  (one-time code of {handler.username}, valid for another {left} s)")
+
+
 @cli.command("demo")
 @click.option("--reset", is_flag=True, help="Throw away the demo's database and keys and make new ones.")
-def demo_command(reset: bool) -> None:
+@click.option(
+    "--code",
+    "code_for",
+    metavar="USERNAME",
+    help="Show a demo handler's current one-time code, so trying the workspace needs no phone (demo only).",
+)
+def demo_command(reset: bool, code_for: str | None) -> None:
     """Set up a demo instance with destinations, keys and signed key lists."""
     instance = config.instance_path()
+    if code_for is not None:
+        show_code(instance, code_for)
+        return
     keys_dir = Path(os.environ.get("HOTLINE_KEYS_DIR") or config.DEFAULTS["KEYS_DIR"])
     exists = (instance / config.DEMO_FILE).exists()
     if exists and not reset:
@@ -95,6 +120,8 @@ def demo_command(reset: bool) -> None:
     click.echo(f"Institution key fingerprint: {fingerprint}")
     click.echo(f"Passphrase of every demo key file (shown once, write it down): {passphrase}")
     click.echo("Staff accounts: log in at /casework/login and set up an authenticator app the first time.")
+    click.echo("Each handler's username is the slug of their destination (hbo-ict, arbeidsinspectie, ...).")
+    click.echo("No phone at hand? `hotline demo --code USERNAME` shows the current one-time code (demo only).")
     click.echo("Initial passwords (shown once, write them down):")
     for username, password in passwords.items():
         role = "admin, sees no cases" if username == demo.ADMIN else f"handler of {username}"
