@@ -81,9 +81,12 @@ DEFAULTS: dict[str, Any] = {
     "KEY_PROOF_MINUTES": 10,  # how long a possession challenge may be signed after the page gave it
     # Wraps one kid may carry per envelope: a later valid re-wrap goes beside a bad one, but not without end.
     "MAX_WRAPS_PER_KID": 4,
-    # The anonymous forms' token cookie (form_tokens.py) lives this long at most; 0: until the browser closes.
-    # A form sent after it expired is shown again with what was typed, and goes through the second time.
-    "FORM_COOKIE_MINUTES": 180,
+    # The anonymous forms' token cookie (form_tokens.py) lives this long at most; 0: until the browser closes,
+    # so that no cookie outlives the visit. A form sent after it expired is shown again with what was typed,
+    # and goes through the second time.
+    "FORM_COOKIE_MINUTES": 0,
+    # The language choice lasts the visit (0: until the browser closes); days to remember it on the device.
+    "LANGUAGE_COOKIE_DAYS": 0,
     # `hotline notify` mails handlers the number of new and overdue cases; no SMTP host: notification off.
     "SMTP_HOST": None,
     "SMTP_PORT": 587,

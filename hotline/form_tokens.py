@@ -46,10 +46,21 @@ def _mac(value: str, path: str) -> str:
     return hmac.new(key, f"{path}|{value}".encode(), hashlib.sha256).hexdigest()
 
 
+SCOPES = ("/report", "/status")  # the paths with a form cookie of their own; the transparency page lists each
+
+
+def cookie_name(scope: str, tls: bool) -> str:
+    """Return the name of a form path's cookie: __Secure- under TLS (__Host- would demand Path=/)."""
+    return f"{'__Secure-' if tls else ''}form-{scope.strip('/').replace('/', '-')}"
+
+
 class FormGuard:
     """Guard a blueprint's anonymous POST forms; its templates call form_token() for the hidden field."""
 
     def __init__(self, bp: Blueprint, scopes: dict[str, str]) -> None:
+        unlisted = set(scopes.values()) - set(SCOPES)
+        if unlisted:
+            raise ValueError(f"form paths not in form_tokens.SCOPES: {', '.join(sorted(unlisted))}")
         self.scopes = scopes  # endpoint -> the path its form lives under, e.g. "/report"
         bp.before_request(self.check)
         bp.after_request(self.finish)
@@ -59,8 +70,7 @@ class FormGuard:
         found: _State | None = request.environ.get(STATE)
         scope = self.scopes.get(request.endpoint or "")
         if found is None and scope is not None:
-            prefix = "__Secure-" if current_app.config["TLS"] else ""
-            name = f"{prefix}form-{scope.strip('/').replace('/', '-')}"
+            name = cookie_name(scope, bool(current_app.config["TLS"]))
             sent = request.cookies.get(name)
             found = _State(request.script_root + scope, name, sent if sent and VALUE.fullmatch(sent) else None)
             request.environ[STATE] = found

@@ -67,6 +67,26 @@ def test_the_no_js_walk_sets_no_session_cookie_and_no_time(client: FlaskClient) 
 
 
 @CSRF_ON
+def test_no_cookie_of_the_no_js_walk_outlives_the_visit(client: FlaskClient) -> None:
+    cookies, _token = walk(client)
+    cookies += [SimpleCookie(client.get("/lang/en?next=/").headers["Set-Cookie"])]
+    lifetimes = {name: morsel["max-age"] for cookie in cookies for name, morsel in cookie.items()}
+    assert set(lifetimes) == {"form-report", "form-status", "lang"}
+    assert all(age in ("", "0") for age in lifetimes.values()), lifetimes  # until the browser closes, or gone
+
+
+@CSRF_ON
+def test_the_transparency_page_names_every_cookie_the_anonymous_pages_set(client: FlaskClient) -> None:
+    cookies, _token = walk(client)
+    cookies += [SimpleCookie(client.get("/lang/en?next=/").headers["Set-Cookie"])]
+    page = client.get("/info/what-we-store?lang=nl").get_data(as_text=True)
+    listed = set(re.findall(r'data-cookie="([^"]+)"', page))
+    assert {name for cookie in cookies for name in cookie} <= listed
+    assert client.application.config["SESSION_COOKIE_NAME"] in listed  # the staff's, named as such
+    assert "Hij verdwijnt als je je browser sluit." in page
+
+
+@CSRF_ON
 def test_the_report_and_status_pages_never_see_the_same_cookie(client: FlaskClient) -> None:
     _cookies, token = walk(client)
     client.get("/report")

@@ -219,6 +219,12 @@ def test_language_switch_sets_a_strict_cookie_and_returns(client: FlaskClient) -
     assert cookie.startswith("lang=en;")
     assert "HttpOnly" in cookie
     assert "SameSite=Strict" in cookie
+    assert "Max-Age" not in cookie and "Expires" not in cookie  # for the visit only, by default
+
+
+@pytest.mark.app_config(LANGUAGE_COOKIE_DAYS=365)
+def test_the_language_is_remembered_longer_only_where_configured(client: FlaskClient) -> None:
+    cookie = client.get("/lang/en?next=/report").headers["Set-Cookie"]
     assert "Max-Age=31536000" in cookie and "Expires" not in cookie  # a date would give the second of the switch
 
 

@@ -186,8 +186,13 @@ def test_a_key_list_that_does_not_verify_is_marked(app: Flask, client: FlaskClie
 def test_facts_are_plain_data_from_session_keyring_and_config(
     app: Flask, session: Session, recovery: crypto.PrivateKey
 ) -> None:
-    found = facts.build(session, keyring(app), {"RETENTION_DAYS": 90, "ACK_DAYS": 7, "FEEDBACK_MONTHS": 3})
+    settings = dict(app.config) | {"RETENTION_DAYS": 90, "TLS": True, "FORM_COOKIE_MINUTES": 20}
+    found = facts.build(session, keyring(app), settings)
     assert found.retention_days == 90
+    assert [(c.name, c.minutes) for c in found.cookies if c.purpose == "form"] == [
+        ("__Secure-form-report", 20),
+        ("__Secure-form-status", 20),
+    ]
     assert {r.slug for r in found.destinations} == {slug for slug, *_rest in demo.DESTINATIONS}
     assert [(r.slug, r.holders, r.verified) for r in found.recovery] == [(RECOVERY_SLUG, (recovery.name,), True)]
     assert not session.dirty and not session.new  # a page view writes nothing

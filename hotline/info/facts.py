@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import cases
+from hotline import cases, form_tokens, i18n
 from hotline.keyring import Keyring, KeyringError
 from hotline.models import RECOVERY_KIND, Destination
 
@@ -26,12 +26,22 @@ class Reader:
 
 
 @dataclass(frozen=True)
+class Cookie:
+    """A cookie this instance may set: its name, what it is for, and how long it lives (0: the visit)."""
+
+    name: str
+    purpose: str  # "form", "language" or "staff"
+    minutes: int
+
+
+@dataclass(frozen=True)
 class Facts:
     destinations: tuple[Reader, ...]
     recovery: tuple[Reader, ...]
     retention_days: int
     ack_days: int
     feedback_months: int
+    cookies: tuple[Cookie, ...]
 
 
 def reader(keyring: Keyring, destination: Destination) -> Reader:
@@ -54,4 +64,19 @@ def build(session: Session, keyring: Keyring, config: Mapping[str, Any]) -> Fact
         retention_days=int(config["RETENTION_DAYS"]),
         ack_days=int(config["ACK_DAYS"]),
         feedback_months=int(config["FEEDBACK_MONTHS"]),
+        cookies=cookies(config),
+    )
+
+
+def cookies(config: Mapping[str, Any]) -> tuple[Cookie, ...]:
+    """Return every cookie the instance may set, by the names and lifetimes its settings give them."""
+    tls = bool(config["TLS"])
+    forms = tuple(
+        Cookie(form_tokens.cookie_name(scope, tls), "form", int(config["FORM_COOKIE_MINUTES"]))
+        for scope in form_tokens.SCOPES
+    )
+    return (
+        *forms,
+        Cookie(i18n.COOKIE, "language", int(config["LANGUAGE_COOKIE_DAYS"]) * 24 * 60),
+        Cookie(str(config["SESSION_COOKIE_NAME"]), "staff", int(config["SESSION_MINUTES"])),
     )

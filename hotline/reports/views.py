@@ -274,11 +274,11 @@ def language(language: str) -> Response:
         target = "/"
     response = redirect(target)
     if language in i18n.LANGUAGES:
-        # Max-Age alone: the Expires date set_cookie adds would be the second of this switch, plus a year.
+        # For the visit only unless configured; Max-Age alone, as an Expires date would give the second of the switch.
         cookie = dump_cookie(
             i18n.COOKIE,
             language,
-            max_age=365 * 86400,
+            max_age=current_app.config["LANGUAGE_COOKIE_DAYS"] * 86400 or None,
             samesite="Strict",
             httponly=True,
             secure=bool(current_app.config["TLS"]),
