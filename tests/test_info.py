@@ -209,3 +209,17 @@ def test_transparency_page_shows_no_secrets(
         for raw in (crypto.raw_private(private.x25519), crypto.raw_private(private.ed25519)):
             assert raw.hex() not in body and crypto.b64e(raw) not in body
     assert not re.search(r"\b[0-9a-f]{32,}\b", body), "no hex key ids, digests or salts"
+
+
+@pytest.mark.parametrize("path", ["/", "/report", "/status", "/info/what-we-store", "/casework/login"])
+def test_every_page_names_our_own_favicon(client: FlaskClient, path: str) -> None:
+    page = client.get(path).get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+
+
+def test_the_favicon_is_served_from_our_own_origin_as_svg(client: FlaskClient) -> None:
+    response = client.get("/static/favicon.svg")
+    data, status, mimetype = response.get_data(), response.status_code, response.mimetype
+    response.close()  # a static file is streamed from disk
+    assert status == 200 and mimetype == "image/svg+xml"
+    assert b"<script" not in data and b"href" not in data  # an icon that loads nothing else
