@@ -157,7 +157,17 @@ def file_case(
             for t in targets
         ]
         connection.execute(insert(ROUTE), routes)
-    rows = [envelope_row(envelope, case.id, seq, received) for seq, envelope in enumerate(envelopes)]
+    _insert_envelopes(session, [envelope_row(e, case.id, seq, received) for seq, e in enumerate(envelopes)])
+    session.commit()
+    # The session now knows the case as stored, without reading it back; routes and envelopes load if asked.
+    make_transient_to_detached(case)
+    session.add(case)
+    return case
+
+
+def _insert_envelopes(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert envelope rows with plain INSERTs, a large ciphertext written in place (db.placeholder_blob)."""
+    connection = session.connection()
     placeholders = [db.placeholder_blob(session, len(row["ciphertext"])) for row in rows]
     if small := [row for row, placeholder in zip(rows, placeholders, strict=True) if placeholder is None]:
         connection.execute(insert(ENVELOPE), small)
@@ -165,11 +175,6 @@ def file_case(
         if placeholder is not None:
             connection.execute(insert(ENVELOPE).values(row | {"ciphertext": placeholder}))
             db.write_blob(session, ENVELOPE, "ciphertext", row["id"], row["ciphertext"])
-    session.commit()
-    # The session now knows the case as stored, without reading it back; routes and envelopes load if asked.
-    make_transient_to_detached(case)
-    session.add(case)
-    return case
 
 
 def envelope_row(envelope: crypto.Envelope, case_id: str, seq: int, day: dt.date) -> dict[str, Any]:
@@ -216,12 +221,57 @@ def add_envelope(session: Session, case: Case, envelope: crypto.Envelope) -> Env
     return record
 
 
+def add_envelopes(session: Session, case: Case, envelopes: list[crypto.Envelope]) -> dt.date:
+    """Append a follow-up and the files sent with it to a stored case, in one transaction; return the day.
+
+    Written as file_case writes, without loading the case's other envelopes (its attachments are megabytes).
+    """
+    ids = [envelope.id for envelope in envelopes]
+    if len(set(ids)) != len(ids) or session.scalar(select(func.count()).where(EnvelopeRecord.id.in_(ids))):
+        raise ValueError("an envelope with this id already exists")
+    last = session.scalar(select(func.max(EnvelopeRecord.seq)).where(EnvelopeRecord.case_id == case.id))
+    first = 0 if last is None else last + 1
+    day = today()
+    _insert_envelopes(session, [envelope_row(e, case.id, first + i, day) for i, e in enumerate(envelopes)])
+    session.commit()
+    session.expire(case, ["envelopes"])  # written past the ORM: a loaded list would miss them
+    return day
+
+
+def reporter_copy(case: Case, reply_public_key: bytes) -> crypto.Envelope | None:
+    """Return the case's report if it is sealed to this reply key (the student kept a copy at filing), else None.
+
+    Only the report is loaded, never the attachments.
+    """
+    own_kid = crypto.fingerprint(reply_public_key)
+    session = object_session(case)
+    records: Iterable[EnvelopeRecord]
+    if session is not None and case.id is not None:
+        where = (EnvelopeRecord.case_id == case.id, EnvelopeRecord.kind == "report")
+        records = session.scalars(select(EnvelopeRecord).where(*where).order_by(EnvelopeRecord.seq))
+    else:
+        records = case.envelopes
+    reports = [envelope_of(record) for record in records if record.kind == "report"]
+    if len(reports) != 1 or own_kid not in reports[0].kids():
+        return None
+    return reports[0]
+
+
 def routes_in_order(case: Case) -> list[CaseRoute]:
     """Return a case's routes as they are shown: those the routing chose, then forwards, each by slug.
 
     Never in the order they were stored: the reporter tables keep no arrival order (migration 0007).
     """
     return sorted(case.routes, key=lambda route: (route.reason == "forwarded", route.destination.slug))
+
+
+def destinations_by_slug(case: Case) -> list[Destination]:
+    """Return the destinations a case is routed to, by slug: the order every request locks their rows in.
+
+    Keyring.for_destination may update a destination's row (a newer key-list version); visiting them in one
+    order everywhere means two requests never wait for each other's rows in opposite orders.
+    """
+    return sorted((route.destination for route in case.routes), key=lambda destination: destination.slug)
 
 
 def destination_slugs(case: Case) -> list[str]:
@@ -276,8 +326,7 @@ def export_bundle(case: Case, key_lists: dict[str, dict[str, Any]], institution:
 def key_lists(session: Session, keyring: Keyring, case: Case) -> list[crypto.KeyList]:
     """Return the verified key lists of a case's destinations; raises KeyringError."""
     # By slug, as Keyring.for_slugs: recording a newer list version locks destination rows in one order.
-    routes = sorted(case.routes, key=lambda route: route.destination.slug)
-    return [keyring.for_destination(session, route.destination) for route in routes]
+    return [keyring.for_destination(session, destination) for destination in destinations_by_slug(case)]
 
 
 def message_readers(

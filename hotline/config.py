@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: SQLite in the instance folder
     "KEYS_DIR": "keys",
     "ROUTING_FILE": None,  # None: routing.toml in the instance folder, if present
+    "INSTITUTION_FILE": None,  # None: institution.toml in the instance folder (institution.py)
     "RATELIMIT_STORAGE_URL": "memory://",
     "REPORT_LIMIT": "10 per hour",  # filed reports per client bucket, HTML and API together
     "STATUS_LIMIT": "60 per hour",
@@ -87,6 +88,8 @@ DEFAULTS: dict[str, Any] = {
     "FORM_COOKIE_MINUTES": 0,
     # The language choice lasts the visit (0: until the browser closes); days to remember it on the device.
     "LANGUAGE_COOKIE_DAYS": 0,
+    # How long the language choice lasts when the student asks this device to remember it ('Wat we bewaren').
+    "LANGUAGE_REMEMBER_DAYS": 180,
     # `hotline notify` mails handlers the number of new and overdue cases; no SMTP host: notification off.
     "SMTP_HOST": None,
     "SMTP_PORT": 587,
@@ -155,6 +158,8 @@ def load(instance: Path, test_config: dict[str, Any] | None = None) -> dict[str,
         raise ConfigError("HOTLINE_RATELIMIT_SECRET_HOURS must be 1 or more")
     if not 0 <= settings["LOGIN_DELAY_FIRST_SECONDS"] <= settings["LOGIN_DELAY_MAX_SECONDS"]:
         raise ConfigError("HOTLINE_LOGIN_DELAY_FIRST_SECONDS must be 0 or more, and at most the MAX_SECONDS")
+    if settings["LANGUAGE_REMEMBER_DAYS"] < 1:
+        raise ConfigError("HOTLINE_LANGUAGE_REMEMBER_DAYS must be 1 or more")
     for key in ("LOGIN_DELAY_FORGET_HOURS", "MAINTENANCE_LOCK_MS", "MAINTENANCE_LOCK_TRIES"):
         if settings[key] < 1:
             raise ConfigError(f"HOTLINE_{key} must be 1 or more")
@@ -165,6 +170,7 @@ def load(instance: Path, test_config: dict[str, Any] | None = None) -> dict[str,
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{instance / 'hotline.sqlite3'}"
     settings["ROUTING_FILE"] = Path(settings["ROUTING_FILE"] or instance / "routing.toml")
+    settings["INSTITUTION_FILE"] = Path(settings["INSTITUTION_FILE"] or instance / "institution.toml")
     settings["KEYS_DIR"] = Path(settings["KEYS_DIR"])
     return settings
 

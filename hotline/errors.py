@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -25,10 +25,19 @@ def messages() -> dict[int, tuple[str, str]]:
     }
 
 
+STAFF_PATHS = ("/casework/", "/admin/")
+
+
+def render_page(code: int, title: str, advice: str) -> tuple[str, int]:
+    """Render an error page: with the staff header in the workspace, with the student's pages elsewhere."""
+    staff_page = request.path.startswith(STAFF_PATHS) or request.path in ("/casework", "/admin")
+    return render_template("errors/error.html", code=code, title=title, advice=advice, staff_page=staff_page), code
+
+
 def render_error(code: int) -> tuple[str, int]:
     """Render the generic page for a status code."""
     title, advice = messages().get(code, messages()[500])
-    return render_template("errors/error.html", code=code, title=title, advice=advice), code
+    return render_page(code, title, advice)
 
 
 def handle_http(error: HTTPException) -> tuple[str, int]:
@@ -40,7 +49,7 @@ def handle_csrf(_error: CSRFError) -> tuple[str, int]:
     """Explain an expired or missing form token without details."""
     title = _("Dit formulier is verlopen")
     advice = _("Ga terug, vernieuw de pagina en verstuur opnieuw. Je tekst staat nog in het vorige scherm.")
-    return render_template("errors/error.html", code=400, title=title, advice=advice), 400
+    return render_page(400, title, advice)
 
 
 def handle_unexpected(_error: InternalServerError) -> tuple[str, int]:

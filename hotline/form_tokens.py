@@ -64,7 +64,7 @@ class FormGuard:
         self.scopes = scopes  # endpoint -> the path its form lives under, e.g. "/report"
         bp.before_request(self.check)
         bp.after_request(self.finish)
-        bp.context_processor(lambda: {"form_token": self.token})
+        bp.context_processor(lambda: {"form_token": self.token, "form_token_for": self.token_for})
 
     def _state(self) -> _State | None:
         found: _State | None = request.environ.get(STATE)
@@ -100,11 +100,30 @@ class FormGuard:
             state.issued = secrets.token_urlsafe(32)
         return _mac(state.issued or state.sent or "", state.path)
 
+    def token_for(self, scope: str) -> str:
+        """Return the hidden field's value for a form on this answer that posts to another form path (e.g. the token
+        page's "follow my report" form, posting to /status); the answer sets that path's cookie too."""
+        if scope not in set(self.scopes.values()):
+            raise ValueError(f"{scope!r} is not one of this blueprint's form paths")
+        own = self._state()
+        if own is not None and own.path == request.script_root + scope:
+            return self.token()
+        extra: dict[str, _State] = request.environ.setdefault(STATE + ".extra", {})
+        if scope not in extra:  # that path's cookie is never sent here: always a fresh value
+            name = cookie_name(scope, bool(current_app.config["TLS"]))
+            extra[scope] = _State(request.script_root + scope, name, None, secrets.token_urlsafe(32))
+        return _mac(extra[scope].issued or "", extra[scope].path)
+
     def finish(self, response: Response) -> Response:
         """Set the cookie of a fresh value, or clear a spent one that no form on this answer replaced."""
         state: _State | None = request.environ.get(STATE)
-        if state is None:
-            return response
+        if state is not None:
+            self._set(response, state)
+        for other in request.environ.get(STATE + ".extra", {}).values():
+            self._set(response, other)
+        return response
+
+    def _set(self, response: Response, state: _State) -> None:
         options: dict[str, Any] = {
             "path": state.path,
             "httponly": True,
@@ -118,4 +137,3 @@ class FormGuard:
             response.headers.add("Set-Cookie", cookie)
         elif state.spent and state.name in request.cookies:
             response.headers.add("Set-Cookie", dump_cookie(state.name, "", max_age=0, sync_expires=False, **options))
-        return response

@@ -74,3 +74,6 @@ def init_app(app: Flask) -> None:
     # pushed (the CLI, tests): choose afresh for every request.
     app.before_request(refresh)
     app.jinja_env.globals.update(_=gettext, label=label, get_locale=get_locale)
+    from hotline.dates import day  # imported here: hotline.dates reads the language from this module
+
+    app.jinja_env.filters["day"] = day

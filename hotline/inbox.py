@@ -130,6 +130,15 @@ def overdue(case: Case, today: dt.date) -> bool:
     return case.status != "closed" and (late_ack or late_feedback)
 
 
+def group_of(case: Case, today: dt.date) -> str:
+    """Return the group one loaded case is in (the same rules as condition)."""
+    if case.status == "closed":
+        return "closed"
+    if overdue(case, today):
+        return "overdue"
+    return "new" if case.status == "received" and case.acknowledged_on is None else "in_progress"
+
+
 def destination_of(handler: Handler, slug: str) -> Destination | None:
     """Return the handler's destination with this slug, or None when it is not theirs."""
     return next((d for d in handler.destinations if d.slug == slug), None)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from limits.storage import Storage, storage_from_string
+from limits.storage import Storage
 
 
 class TryLater(Exception):
@@ -116,8 +116,8 @@ class Delays:
 
 
 def init_app(app: Flask) -> None:
-    """Keep the delays where the rate limits are kept, whether or not the limiter itself is on."""
-    app.extensions["hotline.login_delays"] = storage_from_string(app.config["RATELIMIT_STORAGE_URL"])
+    """Keep the delays where the rate limits are kept (the one storage security.init_app set up), limiter on or off."""
+    app.extensions["hotline.login_delays"] = app.extensions["hotline.ratelimit_storage"]
 
 
 def policy_of(config: Mapping[str, Any]) -> Policy:

@@ -156,11 +156,18 @@ class AlignedLimiter(Limiter):
         return self.aligned
 
 
-def secret_for(app: Flask, limiter: Limiter) -> RotatingSecret:
-    """Return the app's rotating secret, in the limiter's storage (or one like it if limiting is off)."""
+def shared_storage(app: Flask, limiter: Limiter) -> Storage:
+    """Return the one rate-limit storage of the app: the limiter's, or one like it if limiting is off.
+
+    The rotating secret and the login delays (login_delays.py) keep their counts there too, so a worker
+    holds one connection pool to Redis, not one per user of it.
+    """
     if limiter.enabled:
-        storage = limiter.storage
-    else:  # the per-client login delay still keys clients with it
-        options: dict[str, Any] = app.config.get("RATELIMIT_STORAGE_OPTIONS", {})
-        storage = cast(Storage, storage_from_string(app.config["RATELIMIT_STORAGE_URI"], **options))
+        return limiter.storage
+    options: dict[str, Any] = app.config.get("RATELIMIT_STORAGE_OPTIONS", {})
+    return cast(Storage, storage_from_string(app.config["RATELIMIT_STORAGE_URI"], **options))
+
+
+def secret_for(app: Flask, storage: Storage) -> RotatingSecret:
+    """Return the app's rotating secret, kept in the rate-limit storage."""
     return RotatingSecret(storage, app.config.get("RATELIMIT_KEY_PREFIX", ""), app.config["RATELIMIT_SECRET_HOURS"])

@@ -29,6 +29,7 @@ class Category:
     code: str
     group: str
     label: dict[str, str]
+    help: dict[str, str] | None = None  # a line that says what the category covers; optional in an override
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,12 @@ def parse(data: dict[str, Any]) -> Routing:
             for code, g in data["groups"].items()
         }
         categories = {
-            code: Category(code, str(c["group"]), _labels(c, f"category {code}"))
+            code: Category(
+                code,
+                str(c["group"]),
+                _labels(c, f"category {code}"),
+                _labels(c["help"], f"help of category {code}") if "help" in c else None,
+            )
             for code, c in data["categories"].items()
         }
         routes = {

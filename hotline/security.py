@@ -293,5 +293,6 @@ def init_app(app: Flask) -> Limiter:
     if not app.config["TRUSTED_PROXIES"]:
         app.before_request(warn_of_untrusted_proxy)
     limiter = ratelimit.AlignedLimiter(rate_limit_key, app=app, enabled=app.config["RATELIMIT_ENABLED"])
-    app.extensions["hotline.ratelimit_secret"] = ratelimit.secret_for(app, limiter)
+    app.extensions["hotline.ratelimit_storage"] = ratelimit.shared_storage(app, limiter)
+    app.extensions["hotline.ratelimit_secret"] = ratelimit.secret_for(app, app.extensions["hotline.ratelimit_storage"])
     return limiter

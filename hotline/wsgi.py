@@ -13,7 +13,7 @@ import platform
 
 from flask import Flask
 
-from hotline import config, create_app, db
+from hotline import config, create_app, db, institution
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameters
 M_ARENA_MAX = -8
@@ -35,7 +35,7 @@ def return_large_buffers() -> None:
 
 
 def application() -> Flask:
-    """Build the app and refuse to serve a database without its schema."""
+    """Build the app and refuse to serve a database without its schema, or without its institution.toml."""
     app = create_app()
     try:
         if not db.is_initialised(app):
@@ -43,6 +43,7 @@ def application() -> Flask:
     finally:
         # The check ran in the server's master process; every worker opens its own connections.
         app.extensions["hotline.engine"].dispose()
+    institution.require(app)
     if app.config["DEMO"]:
         logging.getLogger(__name__).warning("demo instance: not for real reports")
     if app.config["RATELIMIT_STORAGE_URL"].startswith("memory://"):

@@ -9,7 +9,9 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +21,8 @@ from werkzeug.serving import make_server
 from hotline import security
 
 CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
+# axe-core, test-only: a pinned devDependency installed by `npm ci`, never served by the app.
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
 # Flags that keep Chromium off the network and quiet on a machine without a display.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -52,15 +56,50 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """Serve the test app on a free local port for the length of a test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=security.AnonymousRequestHandler)
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """The axe-core script, for browser_helpers.violations."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci` (axe-core is a pinned devDependency)")
+    return AXE.read_text("utf-8")
+
+
+def closing(app: Flask) -> Any:
+    """Hand the server each response whole, its iterable closed at once.
+
+    Werkzeug's server drains the request after the response and only then closes the response's iterable; a
+    browser that drops the connection (a window closed while a stylesheet loads) makes that draining raise
+    first, which leaves the static file open until garbage collection and fails whichever test is running
+    then with a ResourceWarning.
+    """
+
+    def wrapped(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return wrapped
+
+
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """Serve an app on a free local port while the block runs; give its base URL."""
+    server = make_server("127.0.0.1", 0, closing(app), threaded=True, request_handler=security.AnonymousRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.port}"
     server.shutdown()
     thread.join(10)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve the test app on a free local port for the length of a test."""
+    with serve(app) as base:
+        yield base
 
 
 @dataclass

@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from hotline import accounts, auth, create_app, crypto, db, demo
+from hotline.institution import write_example as write_example_institution
 from hotline.keyring import INSTITUTION_FILE, institution_document, key_list_path, read_json, write_json
 from hotline.models import RECOVERY_KIND
 
@@ -103,12 +105,12 @@ def recovery(app: Flask, material: DemoMaterial, recovery_key: crypto.PrivateKey
     return recovery_key
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """SQLite in the test folder, or a clean PostgreSQL database from HOTLINE_TEST_DATABASE_URL."""
+@contextmanager
+def fresh_database(folder: Path) -> Iterator[str]:
+    """SQLite in the folder, or a clean PostgreSQL database from HOTLINE_TEST_DATABASE_URL, for the block."""
     url = os.environ.get("HOTLINE_TEST_DATABASE_URL")
     if not url:
-        yield f"sqlite:///{tmp_path / 'hotline.sqlite3'}"
+        yield f"sqlite:///{folder / 'hotline.sqlite3'}"
         return
     engine = db.make_engine(url)
     reset = "DROP SCHEMA public CASCADE; CREATE SCHEMA public"
@@ -121,17 +123,16 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    material: DemoMaterial,
-    database_url: str,
-) -> Iterator[Flask]:
-    """A migrated instance with the demo destinations and signed key lists.
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """SQLite in the test folder, or a clean PostgreSQL database from HOTLINE_TEST_DATABASE_URL."""
+    with fresh_database(tmp_path) as url:
+        yield url
 
-    Mark a test with @pytest.mark.app_config(KEY=value) to change settings, e.g. turn CSRF on.
-    """
+
+def make_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, material: DemoMaterial, database_url: str, **config: Any
+) -> Flask:
+    """Make a migrated instance in tmp_path with the demo destinations and signed key lists; config overrides."""
     keys_dir = tmp_path / "keys"
     write_json(keys_dir / INSTITUTION_FILE, institution_document(material.institution.ed25519.public_key()))
     for slug, handler in material.handlers.items():
@@ -147,19 +148,37 @@ def app(
     }
     for key, value in settings.items():
         monkeypatch.setenv(f"HOTLINE_{key}", value)
+    # Who runs it: a real instance has its own institution.toml; the tests use the fictitious example.
+    (tmp_path / "instance").mkdir(exist_ok=True)
+    write_example_institution(tmp_path / "instance")
     test_config: dict[str, Any] = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
     redis_url = os.environ.get("HOTLINE_TEST_REDIS_URL")
     if redis_url:
         test_config |= {"RATELIMIT_STORAGE_URL": redis_url, "RATELIMIT_KEY_PREFIX": secrets.token_hex(8)}
-    marker = request.node.get_closest_marker("app_config")
-    test_config |= marker.kwargs if marker else {}
-    app = create_app(test_config)
+    app = create_app(test_config | config)
     db.upgrade(app)
     with app.app_context():
         session = app.extensions["hotline.sessionmaker"]()
         for slug, name, name_en, kind in demo.DESTINATIONS:
             demo.add_destination(session, slug, name, kind, name_en)
         session.close()
+    return app
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    material: DemoMaterial,
+    database_url: str,
+) -> Iterator[Flask]:
+    """A migrated instance with the demo destinations and signed key lists.
+
+    Mark a test with @pytest.mark.app_config(KEY=value) to change settings, e.g. turn CSRF on.
+    """
+    marker = request.node.get_closest_marker("app_config")
+    app = make_app(tmp_path, monkeypatch, material, database_url, **(marker.kwargs if marker else {}))
     yield app
     app.extensions["hotline.engine"].dispose()
     gc.collect()  # an unclosed connection is then blamed on the test that left it

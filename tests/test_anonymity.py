@@ -102,13 +102,14 @@ def test_canaries_reach_no_disk_log_or_temp_file(
         "description": CANARY_TEXT,
         "organisation": CANARY_TEXT,
         "attachments": upload(CANARY_TEXT.encode() * 50_000, "c.txt", "text/plain"),
+        "keep_copy": "1",  # the student's own copy too: sealed, never stored or shown in the clear
     }
     response = post_multipart(client, "/report/submit", data, **options)
     assert response.status_code == 201
     token = TOKEN_RE.search(response.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
     assert client.post("/status", data={"token": token}, **options).status_code == 200
-    message = {"token": token, "message": CANARY_TEXT}
-    assert client.post("/status/message", data=message, **options).status_code == 200
+    message = {"token": token, "message": CANARY_TEXT, "attachments": upload(CANARY_TEXT.encode() * 50_000, "d.txt")}
+    assert post_multipart(client, "/status/message", message, **options).status_code == 200
     client.post("/report/submit", data=REPORT | {"description": ""}, **options)  # an error path, too
     captured = capfd.readouterr()
     assert_no_canary("the database", database_text(app))

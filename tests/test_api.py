@@ -648,3 +648,142 @@ def test_no_api_route_gives_case_data_or_key_material_without_the_lookup_key(
                 assert case.id not in text and case.lookup_digest not in text, rule.rule
                 for marker in ('"kdf"', "passphrase", "meldpunt-private-key", '"ciphertext"'):
                     assert marker not in text, (rule.rule, marker)
+
+
+# --- the status page's needs (issue 12): deadlines met, files with a follow-up, the student's own copy ------------
+
+
+def test_lookup_says_when_the_deadlines_were_met(client: FlaskClient, session: Any, filed: Browser) -> None:
+    answer = post(client, "/cases/lookup", filed.lookup).get_json()
+    assert (answer["acknowledged_on"], answer["feedback_on"], answer["own_copy"]) == (None, None, None)
+    case = session.scalars(select(models.Case)).one()
+    case.acknowledged_on, case.feedback_on = dt.date(2026, 12, 8), dt.date(2027, 1, 15)
+    session.commit()
+    answer = post(client, "/cases/lookup", filed.lookup).get_json()
+    assert (answer["acknowledged_on"], answer["feedback_on"]) == ("2026-12-08", "2027-01-15")
+
+
+def own_reader(browser: Browser) -> dict[str, bytes]:
+    return {crypto.fingerprint(browser.keys.reply_public): browser.keys.reply_public}
+
+
+def with_copy(browser: Browser, attachments: int = 1) -> dict[str, Any]:
+    """A report body whose report and attachments are sealed to the reply key too: the student's own copy."""
+    readers = browser.readers() | own_reader(browser)
+    payload = {"category": CATEGORY, "programme": PROGRAMME, "description": REPORT["description"]}
+    payload["reporter_signing_key"] = crypto.b64e(browser.keys.signing_public)
+    return browser.report() | {
+        "report": browser.seal(json.dumps(payload).encode(), recipients=readers),
+        "attachments": [browser.seal(ATTACHMENT, "attachment", recipients=readers) for _ in range(attachments)],
+    }
+
+
+def test_a_report_sealed_to_its_own_reply_key_is_a_copy_only_the_token_opens(
+    client: FlaskClient, session: Any, browser: Browser, material: DemoMaterial
+) -> None:
+    response = post(client, "/reports", with_copy(browser))
+    assert response.status_code == 201, response.get_json()
+    case = session.scalars(select(models.Case)).one()
+    for record in case.envelopes:  # the handlers open everything as before
+        assert open_as(material.handlers["hbo-ict"], case, record)
+    copy = post(client, "/cases/lookup", browser.lookup).get_json()["own_copy"]
+    assert copy is not None
+    plaintext = crypto.open_envelope(
+        crypto.Envelope.from_json(copy),
+        browser.keys.reply_key,
+        verify_key={"reporter": browser.keys.signing_public}.get,
+        reply_public_key=browser.keys.reply_public,
+        kind="report",
+    )
+    assert json.loads(plaintext)["description"] == REPORT["description"]
+    assert status_of(client, browser.token) == "received"
+    assert "Je melding (jouw kopie)" in client.post("/status", data={"token": browser.token}).get_data(as_text=True)
+
+
+def test_without_a_copy_the_reply_key_opens_no_report(client: FlaskClient, session: Any, filed: Browser) -> None:
+    assert post(client, "/cases/lookup", filed.lookup).get_json()["own_copy"] is None
+    case = session.scalars(select(models.Case)).one()
+    report = cases.envelope_of(case.envelopes[0])
+    with pytest.raises(crypto.NotARecipient):
+        crypto.open_envelope(report, filed.keys.reply_key, verify_key={"reporter": filed.keys.signing_public}.get)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        pytest.param("other key", "report", id="a copy for another key than the case's reply key"),
+        pytest.param("attachment without", "attachments[0]", id="a copy whose attachment is not sealed to it"),
+        pytest.param("attachment only", "attachments[0]", id="an attachment sealed to the reply key, the report not"),
+    ],
+)
+def test_a_report_takes_the_reply_key_as_its_only_extra_reader(
+    client: FlaskClient, session: Any, browser: Browser, change: str, field: str
+) -> None:
+    body = with_copy(browser)
+    if change == "other key":
+        extra = other_x25519()
+        readers = browser.readers() | {crypto.fingerprint(extra): extra}
+        body["report"] = browser.seal(b'{"description": "x"}', recipients=readers)
+    elif change == "attachment without":
+        body["attachments"] = [browser.seal(ATTACHMENT, "attachment")]
+    else:
+        body = browser.report(attachments=0)
+        readers = browser.readers() | own_reader(browser)
+        body["attachments"] = [browser.seal(ATTACHMENT, "attachment", recipients=readers)]
+    response = post(client, "/reports", body)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["field"] == field and "exactly" in response.get_json()["error"]
+    assert stored(session) == (0, 0)
+
+
+def follow_up_with_files(client: FlaskClient, browser: Browser, files: int, **options: Any) -> dict[str, Any]:
+    looked_up = post(client, "/cases/lookup", browser.lookup).get_json()
+    key_lists = list(verified(client, looked_up["destinations"]).values())
+    readers = cases.recipients(key_lists) | own_reader(browser)
+    names = [f"bijlage-{i}.txt" for i in range(files)]
+    text = json.dumps({"text": "Met bijlagen", "attachments": names}).encode()
+    return browser.lookup | {
+        "envelope": browser.seal(text, "message", recipients=readers),
+        "attachments": [
+            browser.seal(ATTACHMENT, options.get("kind", "attachment"), recipients=options.get("recipients", readers))
+            for _ in range(files)
+        ],
+    }
+
+
+def test_a_follow_up_takes_files_sealed_like_it(
+    client: FlaskClient, session: Any, filed: Browser, material: DemoMaterial
+) -> None:
+    response = post(client, "/cases/messages", follow_up_with_files(client, filed, 2))
+    assert response.status_code == 201, response.get_json()
+    case = session.scalars(select(models.Case)).one()
+    records = sorted(case.envelopes, key=lambda record: record.seq)
+    assert [(r.kind, r.seq) for r in records] == [("report", 0), ("message", 1), ("attachment", 2), ("attachment", 3)]
+    assert [open_as(material.handlers["diversiteit"], case, r) for r in records[2:]] == [ATTACHMENT, ATTACHMENT]
+    message = json.loads(open_as(material.handlers["hbo-ict"], case, records[1]))
+    assert message["attachments"] == ["bijlage-0.txt", "bijlage-1.txt"]
+    answer = post(client, "/cases/lookup", filed.lookup).get_json()
+    assert [m["direction"] for m in answer["messages"]] == ["to_handlers"]  # the files are not sent back each time
+
+
+@pytest.mark.parametrize(
+    ("files", "options", "field"),
+    [
+        pytest.param(6, {}, "attachments", id="too many"),
+        pytest.param(1, {"kind": "message"}, "attachments[0]", id="wrong kind"),
+        pytest.param(1, {"extra": True}, "attachments[0]", id="not sealed to exactly the case's readers"),
+    ],
+)
+def test_refused_follow_up_files_store_nothing(
+    client: FlaskClient, session: Any, filed: Browser, files: int, options: dict[str, Any], field: str
+) -> None:
+    body = follow_up_with_files(client, filed, files, kind=options.get("kind", "attachment"))
+    if options.get("extra"):
+        extra = other_x25519()
+        readers = filed.readers() | {crypto.fingerprint(extra): extra}
+        body["attachments"] = [filed.seal(ATTACHMENT, "attachment", recipients=readers)]
+    before = stored(session)
+    response = post(client, "/cases/messages", body)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["field"] == field
+    assert stored(session) == before

@@ -269,7 +269,7 @@ def test_landing_counts_cases_per_status_for_each_destination(
     account = make_account(app, "coordinator", destinations=("hbo-ict",), kid=kid)
     log_in(client, clock, account)
     body = client.get("/casework/").get_data(as_text=True)
-    row = re.search(r'<tr data-destination="hbo-ict">(.*?)</tr>', body, re.S)
+    row = re.search(r'<tr data-destination="hbo-ict"[^>]*>(.*?)</tr>', body, re.S)
     assert row
     counts = dict(re.findall(r'data-status="(\w+)">(\d+)<', row.group(1)))
     assert counts == {"received": "2", "in_progress": "1", "forwarded": "0", "closed": "0"}
@@ -326,7 +326,7 @@ def test_login_needs_the_form_token(client: FlaskClient, clock: Clock, handler_a
 def test_students_see_only_a_small_footer_link(client: FlaskClient) -> None:
     body = client.get("/").get_data(as_text=True)
     assert body.count("/casework/login") == 1
-    footer = body[body.index("<footer>") :]
+    footer = body[body.index("<footer") :]
     assert "/casework/login" in footer
     assert "/admin" not in body
 

@@ -233,14 +233,15 @@ def test_the_inbox_groups_cases_and_marks_the_overdue_ones(
     assert rows(body) == [grouped["new"]]
     overdue = inbox_page(client, group="overdue").get_data(as_text=True)
     assert set(rows(overdue)) == {grouped["late_ack"], grouped["late_feedback"]}
-    assert overdue.count('class="overdue"') == 2 and overdue.count('<strong class="late">te laat</strong>') == 2
+    late_badge = '<span class="utrecht-status-badge utrecht-status-badge--warning late" data-late>te laat</span>'
+    assert overdue.count('utrecht-table__row overdue"') == 2 and overdue.count(late_badge) == 2
     assert set(rows(inbox_page(client, group="in_progress").get_data(as_text=True))) == {
         grouped["in_progress"],
         grouped["answered"],
         grouped["forwarded"],
     }
     closed = inbox_page(client, group="closed").get_data(as_text=True)
-    assert rows(closed) == [grouped["closed"]] and 'class="overdue"' not in closed
+    assert rows(closed) == [grouped["closed"]] and 'row overdue"' not in closed and "data-late" not in closed
     assert grouped["elsewhere"] not in body + overdue + closed
 
 
@@ -454,4 +455,4 @@ def test_inbox_names_the_programme_in_the_chosen_language(
     log_in(client, clock, handler_b)
     client.get("/lang/en?next=/")
     body = client.get("/casework/inbox/verpleegkunde").get_data(as_text=True)
-    assert "<td>Nursing</td>" in body
+    assert '<td class="utrecht-table__cell">Nursing</td>' in body

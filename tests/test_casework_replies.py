@@ -391,7 +391,7 @@ def test_the_case_page_shows_sizes_measured_by_the_database(
     log_in(client, clock, handler)
     page = client.get(f"/casework/case/{case_id}").get_data(as_text=True)
     size = len(session.get(Case, case_id).envelopes[0].ciphertext)
-    assert f'<td class="number">{size}</td>' in page
+    assert f'<td class="utrecht-table__cell utrecht-table__cell--numeric-column number">{size}</td>' in page
 
 
 def test_logout_clears_a_key_kept_in_the_browser_and_each_login_has_its_own_workspace(

@@ -51,8 +51,17 @@ def clear(response: TestResponse) -> str:
     if response.status_code >= 400:
         assert response.mimetype == "text/html"
         code = response.status_code
-        error_page = re.search(rf'<h1>[^<]+</h1>\s*<p>[^<]+</p>\s*<p class="muted">[^<]+ {code}</p>', body)
-        message = re.search(r'class="error"[^>]*>\s*[^<\s]', body) or 'class="errors"' in body
+        error_page = re.search(
+            rf'<h1 class="utrecht-heading-1">[^<]+</h1>.*?<p class="utrecht-paragraph">[^<]+</p>\s*'
+            rf'<p class="utrecht-paragraph meldpunt-muted" data-error-code>[^<]+ {code}</p>',
+            body,
+            re.S,
+        )
+        message = (
+            re.search(r'class="([^"]* )?error( [^"]*)?"[^>]*>\s*[^<\s]', body)
+            or re.search(r'class="([^"]* )?errors( [^"]*)?"', body)
+            or re.search(r'utrecht-alert--error.*?utrecht-alert__message">\s*(<[^>]+>\s*)*[^<\s]', body, re.S)
+        )
         assert message or error_page, body[:3000]
     return body
 
@@ -90,7 +99,7 @@ def test_step_one_answers_every_choice_and_keeps_the_valid_ones(client: FlaskCli
         body = clear(response)
         assert response.status_code in (200, 400)
         if response.status_code == 400 and category.strip() in CATEGORIES:
-            assert re.search(rf'value="{re.escape(category.strip())}" required\s+checked', body)
+            assert re.search(rf'name="category" value="{re.escape(category.strip())}"[^>]*\schecked\b', body)
         if response.status_code == 400 and programme.strip() in PROGRAMMES:
             assert f'value="{programme.strip()}" selected' in body
 

@@ -70,12 +70,62 @@ def test_every_item_links_to_the_report_form_with_a_known_category(
 
 def test_discrimination_page_shows_grounds_phases_and_where_to_go(client: FlaskClient) -> None:
     body = client.get("/info/discrimination").get_data(as_text=True)
-    for names in PHASES.values():
-        assert f"<h3>{names['nl']}</h3>" in body
+    for code, names in PHASES.items():
+        assert f'<h3 class="utrecht-heading-3" id="phase-{code}">{names["nl"]}</h3>' in body
     assert "Politieke overtuiging" in body and "Burgerlijke staat" in body
     assert "Algemene wet gelijke behandeling" in body
     assert 'href="https://www.discriminatie.nl/" rel="noopener noreferrer"' in body
-    assert "<h1>" in body and body.index("<h1>") < body.index("<h2>") < body.index("<h3>") < body.index("<h4>")
+
+
+HEADING = re.compile(r"<h([1-6])\b[^>]*>")
+TOOLKIT_PAGES = ["/info/discrimination", "/info/misuse"]
+
+
+def headings(body: str) -> list[int]:
+    """Return the levels of the page's headings, in order."""
+    return [int(level) for level in HEADING.findall(body)]
+
+
+@pytest.mark.parametrize("url", TOOLKIT_PAGES)
+def test_toolkit_headings_go_down_one_level_at_a_time(client: FlaskClient, url: str) -> None:
+    levels = headings(client.get(url).get_data(as_text=True))
+    assert levels[0] == 1 and levels.count(1) == 1
+    for before, after in zip(levels, levels[1:], strict=False):
+        assert after <= before + 1, f"h{before} is followed by h{after} in {levels}"
+    assert 3 in levels
+
+
+@pytest.mark.parametrize("url", TOOLKIT_PAGES)
+def test_toolkit_pages_open_with_a_table_of_contents_of_their_sections(client: FlaskClient, url: str) -> None:
+    body = client.get(url).get_data(as_text=True)
+    main = body[body.index("<main") :]
+    toc = main[main.index("<nav") : main.index("</nav>")]
+    assert main.index("<nav") < main.index("<section")  # at the top, before the first section
+    targets = re.findall(r'href="#([^"]+)"', toc)
+    assert "what-to-do" in targets and len(targets) >= 3
+    for target in targets:
+        assert main.count(f'id="{target}"') == 1, target
+        assert re.search(rf'<h[23] [^>]*id="{re.escape(target)}"', main), f"{target} is not a heading"
+
+
+@pytest.mark.parametrize(("url", "items"), [("/info/discrimination", GROUNDS), ("/info/misuse", MISUSE)])
+def test_what_each_step_means_is_said_once_and_each_item_links_to_it(
+    app: Flask, client: FlaskClient, url: str, items: tuple[str, ...]
+) -> None:
+    body = client.get(url).get_data(as_text=True)
+    with app.app_context():
+        loaded = toolkit.current()
+    named = [step for item in loaded.grounds + loaded.misuse if item.code in items for step in item.steps]
+    for step in {step.code: step for step in named}.values():
+        assert body.count(escape(step.text["nl"])) == 1, step.code
+        assert body.count(f'id="step-{step.code}"') == 1, step.code
+        if step.url:
+            assert body.count(f'href="{step.url}"') == 1, step.code
+    refs = re.findall(r"<ul[^>]*data-step-refs>(.*?)</ul>", body, re.S)
+    assert len(refs) == len(items)
+    for code, ref in zip(items, refs, strict=True):
+        item = next(i for i in loaded.grounds + loaded.misuse if i.code == code)
+        assert re.findall(r'href="#step-([a-z_]+)"', ref) == [step.code for step in item.steps]
 
 
 def test_misuse_page_renders_in_english(client: FlaskClient) -> None:
@@ -86,6 +136,15 @@ def test_misuse_page_renders_in_english(client: FlaskClient) -> None:
     assert "End product delivered without recognition" in body
     assert "Report it here, anonymously" in body
     assert "Eindproduct" not in body
+
+
+def test_home_page_names_the_institution_and_opens_with_the_two_tasks(client: FlaskClient) -> None:
+    body = client.get("/").get_data(as_text=True)
+    main = body[body.index("<main") :]
+    assert '<p class="utrecht-paragraph meldpunt-home-intro__by" data-institution-line>Een meldpunt van ' in main
+    primary = main.index('href="/report" data-primary-action>Een melding doen</a>')
+    follow = main.index('href="/status">Mijn melding volgen</a>')
+    assert main.index("<h1") < primary < follow < main.index("<h2")  # both before anything else to read
 
 
 def test_home_page_and_footer_link_the_info_pages(client: FlaskClient) -> None:
@@ -103,6 +162,7 @@ def test_home_page_and_footer_link_the_info_pages(client: FlaskClient) -> None:
         (("phases", 0, "phase"), "afterwards", "phase afterwards is not a phase"),
         (("grounds", 0, "name"), {"nl": "Afkomst"}, "ground origin name needs a Dutch (nl) and an English (en)"),
         (("steps", "college", "url"), "http://www.mensenrechten.nl/", "links must start with https://"),
+        (("steps", "college", "name"), {"nl": "Het College"}, "step college name needs a Dutch (nl) and an English"),
     ],
 )
 def test_toolkit_file_is_checked(app: Flask, path: tuple[Any, ...], value: Any, message: str) -> None:
@@ -223,3 +283,8 @@ def test_the_favicon_is_served_from_our_own_origin_as_svg(client: FlaskClient) -
     response.close()  # a static file is streamed from disk
     assert status == 200 and mimetype == "image/svg+xml"
     assert b"<script" not in data and b"href" not in data  # an icon that loads nothing else
+
+
+def test_what_we_store_says_who_can_read_the_own_copy(client: FlaskClient) -> None:
+    body = client.get("/info/what-we-store").get_data(as_text=True)
+    assert "data-own-copy" in body and "eigen kopie" in body and "persoonlijke code" in body

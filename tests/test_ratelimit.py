@@ -145,3 +145,23 @@ def test_an_untrusted_local_proxy_is_named_in_the_log_without_addresses(
     warnings = [r.getMessage() for r in caplog.records if "HOTLINE_TRUSTED_PROXIES" in r.getMessage()]
     assert len(warnings) == 1  # once, not per request
     assert "198.51.100.9" not in caplog.text and "127.0.0.1" not in caplog.text
+
+
+def assert_one_storage(app: Flask) -> None:
+    """One connection pool per worker for one store, whether or not the limiter itself is on."""
+    storage = app.extensions["hotline.ratelimit_storage"]
+    assert app.extensions["hotline.login_delays"] is storage
+    assert app.extensions["hotline.ratelimit_secret"].storage is storage
+    limiter = app.extensions["hotline.limiter"]
+    assert not limiter.enabled or limiter.storage is storage
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True)
+def test_one_rate_limit_storage_serves_the_limiter_the_secret_and_the_login_delays(app: Flask) -> None:
+    assert app.extensions["hotline.limiter"].enabled
+    assert_one_storage(app)
+
+
+def test_one_rate_limit_storage_serves_the_secret_and_the_login_delays_without_the_limiter(app: Flask) -> None:
+    assert not app.extensions["hotline.limiter"].enabled
+    assert_one_storage(app)

@@ -13,6 +13,7 @@ import tempfile
 import tracemalloc
 import zlib
 from collections.abc import Callable
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ from PIL import Image, ImageFile
 from sqlalchemy import event, select
 from werkzeug.test import encode_multipart
 
-from hotline import attachments, cases, crypto, models
+from hotline import attachments, cases, crypto, dates, models
+from hotline import routing as hotline_routing
 from hotline.extensions import image_budget
 from hotline.reports import service
 
@@ -44,6 +46,13 @@ def open_all(case: models.Case, key: crypto.PrivateKey) -> list[tuple[str, bytes
             )
             opened.append((record.kind, plaintext))
     return opened
+
+
+STATIC = Path(__file__).resolve().parents[1] / "hotline" / "static"
+
+
+def static_css(name: str) -> str:
+    return (STATIC / "css" / name).read_text("utf-8")
 
 
 INLINE_SCRIPT = re.compile(r'<script(?![^>]*\bsrc="/static/js/)')
@@ -370,8 +379,8 @@ def test_status_shows_the_deadlines(client: FlaskClient, session: Any) -> None:
     token = file_report(client)
     case = only_case(session)
     body = client.post("/status", data={"token": token}).get_data(as_text=True)
-    assert f'data-deadline="ack">{case.ack_due.isoformat()}' in body
-    assert f'data-deadline="feedback">{case.feedback_due.isoformat()}' in body
+    assert f'data-deadline="ack">{dates.day(case.ack_due, "nl")}' in body  # e.g. "11 december 2026"
+    assert f'data-deadline="feedback">{dates.day(case.feedback_due, "nl")}' in body
     assert (case.ack_due - case.received_on).days == 7
 
 
@@ -473,3 +482,206 @@ def test_reply_sender_is_named_in_the_chosen_language(
     client.get("/lang/en?next=/status")
     body = client.post("/status", data={"token": token}).get_data(as_text=True)
     assert "· Nursing" in body
+
+
+class Page(HTMLParser):
+    """The page as a browser shows it: what sits in a <template> is inert, so it is left out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: list[dict[str, str | None]] = []
+        self.nowrap_groups: list[str] = []
+        self.forms: list[dict[str, Any]] = []
+        self._template = 0
+        self._group: list[str] | None = None
+        self._token = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "template":
+            self._template += 1
+        if self._template:
+            return
+        if tag == "form":
+            self.forms.append({**found, "inputs": []})
+        if tag in ("input", "select", "textarea"):
+            self.inputs.append(found)
+            if self.forms:
+                self.forms[-1]["inputs"].append(found)
+        if "data-case-token" in found:
+            self._token = True
+        if self._token and tag == "span" and "meldpunt-token__group" in (found.get("class") or "").split():
+            self._group = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "template":
+            self._template -= 1
+        if self._template:
+            return
+        if tag == "span" and self._group is not None:
+            self.nowrap_groups.append("".join(self._group))
+            self._group = None
+        if tag == "p":
+            self._token = False
+
+    def handle_data(self, data: str) -> None:
+        if self._group is not None:
+            self._group.append(data)
+
+    def radios(self, name: str) -> list[str]:
+        return [str(i.get("value")) for i in self.inputs if i.get("type") == "radio" and i.get("name") == name]
+
+    def checked(self, name: str) -> list[str]:
+        return [
+            str(i.get("value")) for i in self.inputs if i.get("name") == name and "checked" in i and "disabled" not in i
+        ]
+
+
+def page_of(body: str) -> Page:
+    parsed = Page()
+    parsed.feed(body)
+    return parsed
+
+
+def test_step_one_asks_for_the_group_first_then_its_categories(client: FlaskClient) -> None:
+    first = client.get("/report")
+    shown = page_of(first.get_data(as_text=True))
+    assert first.status_code == 200
+    assert shown.radios("group") == ["discrimination", "harassment", "misuse", "labour"]
+    assert shown.radios("category") == []  # no list of 19: the categories come with the group
+    [form] = [f for f in shown.forms if f.get("id") == "step1-form"]
+    assert form["method"] == "get" and form["action"] == "/report"
+    # The button sends a marker with the group, so that sending no group at all is an error, not the first page.
+    assert 'name="step" value="group"' in first.get_data(as_text=True)
+    # Without JavaScript the GET carries the group alone: the rest of the step is disabled until then.
+    sent = [i for i in form["inputs"] if "disabled" not in i and i.get("type") != "radio"]
+    assert sent == []
+    labour = client.get("/report?group=labour")
+    shown = page_of(labour.get_data(as_text=True))
+    assert labour.status_code == 200
+    assert shown.radios("category") == [
+        "labour.employee_replacement",
+        "labour.underpayment",
+        "labour.working_hours",
+        "labour.unsafe",
+    ]
+    assert shown.checked("group") == ["labour"]
+    assert shown.radios("group") == ["discrimination", "harassment", "misuse", "labour"]  # a way to change the group
+    [form] = [f for f in shown.forms if f.get("id") == "step1-form"]
+    assert form["method"] == "post" and form["action"] == "/report/details"
+    assert not [i for i in form["inputs"] if "disabled" in i]
+    assert 'value="hbo-ict"' in labour.get_data(as_text=True)
+
+
+def test_each_group_and_category_shows_its_help(client: FlaskClient) -> None:
+    routing = hotline_routing.load()
+    body = html.unescape(client.get("/report?group=harassment").get_data(as_text=True))
+    for group in routing.groups.values():
+        assert group.help["nl"] in body
+    for code in ("harassment.sexual", "harassment.other"):
+        help_text = routing.categories[code].help
+        assert help_text and help_text["nl"] in body
+        name = "category-" + code.replace(".", "-")
+        assert re.search(rf'id="{name}"[^>]*aria-describedby="{name}-hint"', body)
+    assert all(category.help for category in routing.categories.values())
+
+
+def test_the_guides_link_preselects_the_category_and_opens_its_group(client: FlaskClient) -> None:
+    shown = page_of(client.get("/report?category=misuse.tasks").get_data(as_text=True))
+    assert shown.checked("group") == ["misuse"]
+    assert shown.checked("category") == ["misuse.tasks"]
+    assert set(shown.radios("category")) == {c for c in hotline_routing.load().categories if c.startswith("misuse.")}
+
+
+@pytest.mark.parametrize("query", ["group=sports&step=group", "step=group"])
+def test_an_unknown_or_missing_group_is_a_400_that_asks_for_the_group(client: FlaskClient, query: str) -> None:
+    response = client.get(f"/report?{query}")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'href="#group"' in body and 'id="group-error"' in body
+    assert page_of(body).radios("category") == []
+
+
+def test_another_group_chosen_without_javascript_shows_its_categories_and_keeps_the_rest(client: FlaskClient) -> None:
+    data = {"group": "harassment", "shown_group": "labour", "category": "labour.unsafe", "programme": "hbo-ict"}
+    response = client.post("/report/details", data=data)
+    body = response.get_data(as_text=True)
+    shown = page_of(body)
+    assert response.status_code == 200
+    assert "Kijk dit nog even na" not in body
+    assert shown.radios("category") == ["harassment.sexual", "harassment.other"]
+    assert shown.checked("category") == []
+    assert shown.checked("group") == ["harassment"]
+    assert 'value="hbo-ict" selected' in body
+
+
+def test_a_missing_category_in_the_chosen_group_is_a_400_linked_to_it_that_keeps_the_input(
+    client: FlaskClient,
+) -> None:
+    data = {"group": "labour", "shown_group": "labour", "sector": "healthcare", "phase": "during"}
+    response = client.post("/report/details", data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.search(r'<a class="utrecht-link utrecht-link--html-a" href="#category">Kies wat er is gebeurd.</a>', body)
+    assert re.search(r'<fieldset [^>]*id="category" aria-invalid="true" aria-describedby="category-error"', body)
+    assert 'value="healthcare" selected' in body
+    assert page_of(body).checked("phase") == ["during"]
+    assert page_of(body).checked("group") == ["labour"]
+
+
+def test_a_category_outside_the_chosen_group_is_not_taken(client: FlaskClient) -> None:
+    data = {"group": "labour", "shown_group": "labour", "category": "misuse.tasks", "programme": "hbo-ict"}
+    response = client.post("/report/details", data=data)
+    assert response.status_code == 400
+    assert 'href="#category"' in response.get_data(as_text=True)
+
+
+def test_step_two_says_plainly_what_leaving_out_an_optional_reader_means(client: FlaskClient, material: Any) -> None:
+    response = client.post("/report/details", data={"category": "discrimination.age", "programme": "verpleegkunde"})
+    body = html.unescape(response.get_data(as_text=True))
+    assert "mag je weglaten" in body
+    assert "krijgt je melding dan niet en kan haar ook later niet lezen" in body
+    adviser = re.search(r'<li data-destination="diversiteit">(.*?)</li>', body, re.S)
+    assert adviser and 'name="destinations" value="diversiteit"' in adviser.group(1)
+    assert "Je melding wordt dan behandeld door Verpleegkunde" in adviser.group(1)
+    assert "data-people" in adviser.group(1)
+
+
+def test_the_token_page_writes_each_group_unbroken(client: FlaskClient) -> None:
+    response = client.post("/report/submit", data=REPORT, content_type="multipart/form-data")
+    body = response.get_data(as_text=True)
+    token = TOKEN_RE.search(body).group(1)  # type: ignore[union-attr]
+    groups = page_of(body).nowrap_groups
+    assert groups == token.split("-") and len(groups) == 6
+    assert re.search(r"\.meldpunt-token__group\s*\{[^}]*white-space:\s*nowrap", static_css("report.css"))
+    assert re.search(r'data-copy hidden>\s*<button type="button"[^>]*data-copy-token>', body)  # JavaScript only
+    assert 'id="token-saved"' in body  # shown as a reminder without JavaScript
+
+
+def test_the_token_pages_dates_are_written_as_people_write_them(client: FlaskClient, session: Any) -> None:
+    body = client.post("/report/submit", data=REPORT, content_type="multipart/form-data").get_data(as_text=True)
+    case = only_case(session)
+    months = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+              "november", "december"]  # fmt: skip
+    ack = f"{case.ack_due.day} {months[case.ack_due.month - 1]} {case.ack_due.year}"
+    assert f"<span data-ack-due>{ack}</span>" in body
+
+
+def test_follow_on_the_token_page_opens_the_status_with_nothing_to_retype(app: Flask, client: FlaskClient) -> None:
+    app.config["WTF_CSRF_ENABLED"] = True  # the form's token and cookie, as a browser keeps them
+    step2 = client.get("/report")
+    field = re.search(r'name="csrf_token" value="([^"]+)"', step2.get_data(as_text=True))
+    assert field
+    response = client.post(
+        "/report/submit", data=REPORT | {"csrf_token": field.group(1)}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 201
+    shown = page_of(response.get_data(as_text=True))
+    token = TOKEN_RE.search(response.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    [follow] = [f for f in shown.forms if "data-follow-form" in f]
+    assert (follow["method"], follow["action"]) == ("post", "/status")
+    fields = {str(i["name"]): str(i["value"]) for i in follow["inputs"]}
+    assert fields["token"] == token
+    status = client.post(follow["action"], data=fields)
+    assert status.status_code == 200
+    assert 'data-case-status="received"' in status.get_data(as_text=True)

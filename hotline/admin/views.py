@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
@@ -12,7 +14,9 @@ from hotline import accounts, audit, staff
 from hotline.db import get_session
 from hotline.extensions import keyring
 from hotline.i18n import gettext as _
+from hotline.i18n import label
 from hotline.models import RECOVERY_KIND, ROLES, Destination, Handler
+from hotline.taxonomy import status_labels
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
@@ -69,15 +73,41 @@ def action_labels() -> dict[str, str]:
         "replied": _("Gereageerd"),
         "forwarded": _("Doorgestuurd"),
         "status_changed": _("Status gewijzigd"),
+        "granted": _("Toegang gegeven"),
         "purged": _("Verwijderd"),
         "rows_rewritten": _("Rijen van een dag herschreven"),
     }
 
 
+def detail_text(event: Any) -> str:
+    """Say an audit entry's detail in the current language: a status by its label, a destination by its name, and
+    the fixed English phrases the log writes as a sentence; a user name or day stays as written."""
+    detail = event.detail or ""
+    if event.action == "status_changed":
+        return status_labels().get(detail, detail)
+    if event.action == "forwarded":
+        found = get_session().scalar(select(Destination).where(Destination.slug == detail))
+        return label(found.labels) if found is not None else detail
+    sentences: dict[str, tuple[str, Callable[[re.Match[str]], str]]] = {
+        "login": (r"after (\d+) failed attempt\(s\)", lambda m: _("na %(n)s mislukte poging(en)", n=m[1])),
+        "granted": (r"(\d+) wrap\(s\)", lambda m: _("%(n)s sleutel(s) toegevoegd", n=m[1])),
+        "purged": (
+            r"closed (\S+), (\d+) envelope\(s\)",
+            lambda m: _("afgesloten op %(day)s, %(n)s bericht(en)", day=m[1], n=m[2]),
+        ),
+    }
+    if event.action in sentences:
+        pattern, say = sentences[event.action]
+        matched = re.fullmatch(pattern, detail)
+        if matched:
+            return say(matched)
+    return detail
+
+
 @bp.context_processor
 def inject_labels() -> dict[str, Any]:
     """Give the pages the role labels and the logged-in admin."""
-    return {"roles": role_labels(), "staff": g.get("handler")}
+    return {"roles": role_labels(), "staff": g.get("handler"), "detail_text": detail_text}
 
 
 def choosable(session: Any) -> list[Destination]:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hotline import cases, checks, i18n, tokens
+from hotline import cases, checks, crypto, i18n, tokens
 from hotline.checks import Conflict, Refused
 from hotline.keyring import Keyring, KeyringError, key_list_path, read_json
 from hotline.models import Case, Destination
@@ -107,6 +107,19 @@ def in_use(session: Session, lookup_digest: str) -> bool:
     return True
 
 
+def envelopes_with_attachments(
+    body: dict[str, Any], field: str, settings: Settings
+) -> list[tuple[str, crypto.Envelope]]:
+    """Check the envelope in `field` and the attachments sent with it; return each with the field it came in."""
+    attachments = body.get("attachments") or []
+    if not isinstance(attachments, list):
+        raise Refused("attachments must be a list of envelopes", "attachments")
+    if len(attachments) > settings.max_attachments:
+        raise Refused(f"at most {settings.max_attachments} attachments", "attachments")
+    sealed = [(field, checks.envelope(body.get(field), field))]
+    return sealed + [(f"attachments[{i}]", checks.envelope(a, f"attachments[{i}]")) for i, a in enumerate(attachments)]
+
+
 def file_report(session: Session, keyring: Keyring, routing: Routing, settings: Settings, body: dict[str, Any]) -> Case:
     """Check a sealed report and its attachments, then file the case."""
     category, programme, targets = plan(session, routing, body)
@@ -116,15 +129,14 @@ def file_report(session: Session, keyring: Keyring, routing: Routing, settings: 
     lookup_key = checks.raw32(body, "lookup_key")
     reply_public_key = checks.x25519_key(body, "reply_public_key")
     signing_key = checks.ed25519_key(body, "reporter_signing_key")
-    attachments = body.get("attachments") or []
-    if not isinstance(attachments, list):
-        raise Refused("attachments must be a list of envelopes", "attachments")
-    if len(attachments) > settings.max_attachments:
-        raise Refused(f"at most {settings.max_attachments} attachments", "attachments")
-    sealed = [("report", checks.envelope(body.get("report"), "report"))]
-    sealed += [(f"attachments[{i}]", checks.envelope(a, f"attachments[{i}]")) for i, a in enumerate(attachments)]
+    sealed = envelopes_with_attachments(body, "report", settings)
     key_lists = keyring.for_slugs(session, [t.destination for t in kept])
     readers = cases.recipients([*key_lists.values(), *cases.recovery_lists(session, keyring)])
+    # The student's own copy: the report (and then every attachment) may be sealed to the case's own reply key
+    # as well, which only the token opens; never to any other key.
+    own = crypto.fingerprint(reply_public_key)
+    if own in sealed[0][1].kids():
+        readers = readers | {own: reply_public_key}
     for field, item in sealed:
         kind, limit = ("report", settings.max_text) if field == "report" else ("attachment", settings.max_attachment)
         checks.check_envelope(
@@ -177,6 +189,7 @@ def lookup(session: Session, keyring: Keyring, case: Case) -> dict[str, Any]:
         describe(session, keyring, route.destination) | {"optional": False, "forwarded": route.reason == "forwarded"}
         for route in cases.routes_in_order(case)
     ]
+    own_copy = cases.reporter_copy(case, case.reply_public_key)
     return {
         "case_id": case.id,
         "status": case.status,
@@ -184,30 +197,36 @@ def lookup(session: Session, keyring: Keyring, case: Case) -> dict[str, Any]:
         "received_on": case.received_on.isoformat(),
         "ack_due": case.ack_due.isoformat(),
         "feedback_due": case.feedback_due.isoformat(),
+        "acknowledged_on": case.acknowledged_on.isoformat() if case.acknowledged_on else None,
+        "feedback_on": case.feedback_on.isoformat() if case.feedback_on else None,
         "closed_on": case.closed_on.isoformat() if case.closed_on else None,
         "destinations": destinations + [item | {"forwarded": False} for item in recovery(session, keyring)],
         "messages": messages,
+        "own_copy": own_copy.to_json() if own_copy is not None else None,
     }
 
 
 def add_message(session: Session, keyring: Keyring, settings: Settings, case: Case, body: dict[str, Any]) -> str:
-    """Check a follow-up sealed to the case's destinations, the recovery key and the reply key; store it."""
+    """Check a follow-up, and the files sent with it, sealed to the case's readers and the reply key; store them."""
     if case.status == "closed" or case.closed_on is not None:
         raise Conflict("this case is closed and takes no new messages")
-    sealed = checks.envelope(body.get("envelope"), "envelope")
-    checks.check_envelope(
-        sealed,
-        "envelope",
-        kind="message",
-        reply_public_key=case.reply_public_key,
-        signing_key=case.reporter_signing_key,
-        recipients=cases.readers(session, keyring, case),
-        max_plaintext=settings.max_text,
-    )
-    checks.check_new_ids(session, [("envelope", sealed)])
+    sealed = envelopes_with_attachments(body, "envelope", settings)
+    readers = cases.readers(session, keyring, case)
+    for field, item in sealed:
+        kind, limit = ("message", settings.max_text) if field == "envelope" else ("attachment", settings.max_attachment)
+        checks.check_envelope(
+            item,
+            field,
+            kind=kind,
+            reply_public_key=case.reply_public_key,
+            signing_key=case.reporter_signing_key,
+            recipients=readers,
+            max_plaintext=limit,
+        )
+    checks.check_new_ids(session, sealed)
     try:
-        record = cases.add_envelope(session, case, sealed)
-    except IntegrityError as exc:  # the same envelope id, stored at the same moment
+        day = cases.add_envelopes(session, case, [item for _field, item in sealed])
+    except (IntegrityError, ValueError) as exc:  # the same envelope id, stored at the same moment
         session.rollback()
         raise Conflict("envelope has the id of an envelope that is already stored", "envelope") from exc
-    return record.day.isoformat()
+    return day.isoformat()

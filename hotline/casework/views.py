@@ -16,7 +16,7 @@ from hotline.extensions import keyring, routing
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.keyring import KeyringError
-from hotline.models import Case, Handler
+from hotline.models import Case, CaseRoute, Destination, Handler
 from hotline.taxonomy import PHASES, SECTORS, status_labels
 
 bp = Blueprint("casework", __name__, url_prefix="/casework")
@@ -55,11 +55,44 @@ def inject_statuses() -> dict[str, Any]:
         "groups": groups,
         "programme_names": programme_names,
         "routes_in_order": cases.routes_in_order,
+        "route_reason": route_reason,
+        "inbox_args": inbox_args,
         "staff": g.get("handler"),
         "routing": routing(),
         "sectors": SECTORS,
         "phases": PHASES,
     }
+
+
+def reason_labels() -> dict[str, str]:
+    """Return what the shipped routing rules (hotline/routing.toml) and a forward give as a route's reason."""
+    return {
+        "forwarded": _("doorgestuurd"),
+        "discrimination: the programme follows up": _("discriminatie: de opleiding volgt het op"),
+        "discrimination: D&I office, if the institution has one": _(
+            "discriminatie: het bureau diversiteit en inclusie, als de instelling er een heeft"
+        ),
+        "harassment: the confidential adviser": _("intimidatie: de vertrouwenspersoon"),
+        "misuse: the programme is responsible for the placement": _(
+            "stagemisbruik: de opleiding is verantwoordelijk voor de stageplek"
+        ),
+        "labour law: the Labour Inspectorate enforces it": _("arbeidsrecht: de Arbeidsinspectie handhaaft het"),
+        "labour law: the programme is responsible for the placement": _(
+            "arbeidsrecht: de opleiding is verantwoordelijk voor de stageplek"
+        ),
+    }
+
+
+def route_reason(route: CaseRoute) -> str:
+    """Say in the current language why a case went to a destination; a reason of an instance's own rules,
+    which has no translation, is named by the kind of destination it chose, never shown as its raw text."""
+    known = reason_labels().get(route.reason)
+    if known is not None:
+        return known
+    kind = routing().kinds.get(route.destination.kind)
+    if kind is not None:
+        return _("volgens de routering: %(kind)s", kind=label(kind))
+    return _("volgens de routering")
 
 
 def programme_names() -> dict[str, str]:
@@ -218,12 +251,45 @@ def done_notices() -> dict[str, str]:
     }
 
 
+LIST_ARGS = ("inbox", "group", "sort", "dir", "page")
+
+
+def list_args() -> dict[str, str]:
+    """Return the inbox view a case page was opened from (destination, group, sort, page), to keep it on links."""
+    return {name: request.args[name][:64] for name in LIST_ARGS if name in request.args}
+
+
+def inbox_args(destination: Destination, query: inbox_query.Query) -> dict[str, str | int]:
+    """Return the query parameters of a case link that keep this inbox view beside the case."""
+    q = query
+    return {"inbox": destination.slug, "group": q.group, "sort": q.sort, "dir": q.direction, "page": q.page}
+
+
+def case_list(found: Case) -> tuple[Destination, inbox_query.Page]:
+    """Return the inbox page shown beside a case: the asked destination if it is the handler's, else the first
+    of the handler's destinations the case went to; a query the inbox does not know shows the case's group."""
+    asked = inbox_query.destination_of(g.handler, request.args.get("inbox", ""))
+    if asked is None:
+        mine = {d.id for d in g.handler.destinations}
+        asked = next(r.destination for r in cases.routes_in_order(found) if r.destination.id in mine)
+    today = cases.today()
+    # Opened without a group (from a link outside the inbox), the list shows the case's own group.
+    args = request.args if "group" in request.args else {**request.args, "group": inbox_query.group_of(found, today)}
+    try:
+        query = inbox_query.parse(args)
+    except inbox_query.BadQuery:
+        query = inbox_query.Query(group=inbox_query.group_of(found, today))
+    return asked, inbox_query.page(get_session(), asked, query, today)
+
+
 @bp.get("/case/<case_id>")
 @staff.require("handler")
 def case(case_id: str) -> str:
-    """Show a case's metadata, routes, deadlines and envelope list; reading happens with the handler's key."""
+    """Show a case's conversation (opened with the handler's key), its metadata, routes and deadlines beside it,
+    and one page of the inbox it was opened from."""
     session = get_session()
     found = own_case(case_id)
+    list_destination, list_page = case_list(found)
     signers = service.signer_names(session, keyring(), found)
     rows = service.envelope_rows(session, found)
     missing = service.missing_readers(session, keyring(), found, rows)
@@ -240,6 +306,9 @@ def case(case_id: str) -> str:
         missing=missing,
         targets=targets,
         notice=notice,
+        list_destination=list_destination,
+        list_page=list_page,
+        list_args=inbox_args(list_destination, list_page.asked),
     )
 
 
@@ -266,4 +335,5 @@ def status(case_id: str) -> Response | tuple[str, int]:
     except workflow.InvalidTransition:
         get_session().rollback()
         return bad_request(_("Deze statuswijziging kan niet bij de huidige status van de melding."))
-    return redirect(url_for("casework.case", case_id=found.id))
+    kept: dict[str, Any] = list_args()
+    return redirect(url_for("casework.case", case_id=found.id, **kept))

@@ -17,13 +17,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from hotline import backup, bundle, cases, config, create_app, crypto, db, keyring, notify, routing
+from hotline import backup, bundle, cases, config, create_app, crypto, db, institution, keyring, notify, routing
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 NOT_INITIALISED = "database not initialised: run `hotline init` or `hotline demo` first"
 DOMAIN_ERRORS = (
     config.ConfigError,
     routing.RoutingError,
+    institution.InstitutionError,
     crypto.CryptoError,
     keyring.KeyringError,
     cases.CaseNotFound,

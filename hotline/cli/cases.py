@@ -55,7 +55,7 @@ def cases_export(case_id: str, output: Path, force: bool) -> None:
         case = cases.get_case(session, case_id)
         ring = extensions.keyring(app)
         institution, key_lists = ring.institution_key(), {}
-        for target in [route.destination for route in case.routes] + cases.recovery_destinations(session):
+        for target in cases.destinations_by_slug(case) + cases.recovery_destinations(session):
             slug = target.slug
             key_lists[slug] = keyring.read_json(keyring.key_list_path(ring.keys_dir, slug))
             try:

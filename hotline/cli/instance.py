@@ -19,6 +19,8 @@ from hotline.cli.base import (
     cli,
     where,
 )
+from hotline.institution import require as require_institution
+from hotline.institution import write_example as write_example_institution
 from hotline.models import Destination
 
 
@@ -40,6 +42,7 @@ def run(host: str, port: int) -> None:
     app = create_app()
     if not db.is_initialised(app):
         raise HotlineError(NOT_INITIALISED)
+    require_institution(app)
     if app.config["DEMO"]:
         click.echo("warning: demo instance: not for real reports", err=True)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -103,6 +106,7 @@ def demo_command(reset: bool, code_for: str | None) -> None:
     institution = demo.make_institution(instance, keys_dir, passphrase)
     fingerprint = crypto.institution_fingerprint(institution.ed25519.public_key())
     config.make_demo_secrets(instance, fingerprint)
+    institution_file = write_example_institution(instance)
     made = demo.DemoKeys(passphrase, institution)
     with app_session(require_db=False) as (app, session):
         db.upgrade(app)
@@ -118,6 +122,7 @@ def demo_command(reset: bool, code_for: str | None) -> None:
         click.echo(f"  {slug:<20} {names.get(slug, ''):<32} {path}")
     click.echo(f"Institution key file (signs key lists): {instance / demo.DEMO_KEYS / 'institution.key.json'}")
     click.echo(f"Institution key fingerprint: {fingerprint}")
+    click.echo(f"Who runs it (name, logo, colours, a person to reach): {institution_file} (a made-up hogeschool)")
     click.echo(f"Passphrase of every demo key file (shown once, write it down): {passphrase}")
     click.echo("Staff accounts: log in at /casework/login and set up an authenticator app the first time.")
     click.echo("Each handler's username is the slug of their destination (hbo-ict, arbeidsinspectie, ...).")

@@ -32,6 +32,7 @@ class Cookie:
     name: str
     purpose: str  # "form", "language" or "staff"
     minutes: int
+    remember_days: int = 0  # the language cookie: how long it lasts when the student asks to be remembered
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ def cookies(config: Mapping[str, Any]) -> tuple[Cookie, ...]:
     )
     return (
         *forms,
-        Cookie(i18n.COOKIE, "language", int(config["LANGUAGE_COOKIE_DAYS"]) * 24 * 60),
+        Cookie(
+            i18n.COOKIE,
+            "language",
+            int(config["LANGUAGE_COOKIE_DAYS"]) * 24 * 60,
+            int(config["LANGUAGE_REMEMBER_DAYS"]),
+        ),
         Cookie(str(config["SESSION_COOKIE_NAME"]), "staff", int(config["SESSION_MINUTES"])),
     )

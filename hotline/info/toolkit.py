@@ -21,9 +21,10 @@ class ToolkitError(Exception):
 
 @dataclass(frozen=True)
 class Step:
-    """One thing a student can do, perhaps on another site."""
+    """One thing a student can do, perhaps on another site: a short name to refer to it by, and what it means."""
 
     code: str
+    name: dict[str, str]
     text: dict[str, str]
     url: str | None
 
@@ -57,10 +58,16 @@ class Toolkit:
     grounds: tuple[Item, ...]
     phases: tuple[Phase, ...]
     misuse: tuple[Item, ...]
+    steps: tuple[Step, ...]  # every step of the file, in its order
 
     def examples(self, phase: str) -> tuple[dict[str, str], ...]:
         """Return the examples given for a phase (none for a phase the file does not cover yet)."""
         return next((p.examples for p in self.phases if p.code == phase), ())
+
+    def steps_of(self, items: tuple[Item, ...]) -> tuple[Step, ...]:
+        """Return the steps these items name, each once, in the order of the file's [steps]."""
+        named = {step.code for item in items for step in item.steps}
+        return tuple(step for step in self.steps if step.code in named)
 
     def categories(self) -> set[str]:
         """Return every category the toolkit links to."""
@@ -79,7 +86,7 @@ def _steps(data: dict[str, Any]) -> dict[str, Step]:
         url = table.get("url")
         if url is not None and not (isinstance(url, str) and url.startswith("https://")):
             raise ToolkitError(f"toolkit.toml: step {code} links to {url!r}; links must start with https://")
-        steps[code] = Step(code, _labels(table, f"step {code}"), url)
+        steps[code] = Step(code, _labels(table.get("name"), f"step {code} name"), _labels(table, f"step {code}"), url)
     return steps
 
 
@@ -121,6 +128,7 @@ def parse(data: dict[str, Any], routing: Routing) -> Toolkit:
             tuple(_item(t, "ground", steps, routing) for t in data["grounds"]),
             tuple(_phase(t) for t in data["phases"]),
             tuple(_item(t, "misuse item", steps, routing) for t in data["misuse"]),
+            tuple(steps.values()),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ToolkitError(f"toolkit.toml is missing or mistypes {exc}") from exc

@@ -23,6 +23,8 @@ class Routed:
     programme: str = ""
     sector: str | None = None
     phase: str | None = None
+    group: str = ""  # the routing group whose categories are shown: chosen first, or the category's
+    regrouped: bool = False  # another group was chosen than the one shown: show its categories, no errors
     errors: dict[str, str] = field(default_factory=dict)
 
 
@@ -35,6 +37,7 @@ class Details:
     date_from: str = ""
     date_to: str = ""
     deselected: list[str] = field(default_factory=list)
+    keep_copy: bool = False  # also seal the report to the token's reply key: a copy only the token opens
     attachments: list[Attachment] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -52,15 +55,29 @@ class Details:
 
 
 def parse_routed(form: MultiDict[str, str], routing: Routing, programmes: set[str]) -> Routed:
-    """Read and check step one."""
+    """Read and check step one: the group, then a category within it (step two posts the category alone)."""
     routed = Routed(
         category=form.get("category", "").strip(),
         programme=form.get("programme", "").strip(),
         sector=form.get("sector", "").strip() or None,
         phase=form.get("phase", "").strip() or None,
+        group=form.get("group", "").strip(),
     )
-    if routed.category not in routing.categories:
-        routed.errors["category"] = _("Kies wat er is gebeurd.")
+    if routed.group not in routing.groups:
+        routed.group = ""
+    category = routing.categories.get(routed.category)
+    if category is not None and routed.group and category.group != routed.group:
+        category = None  # a category of the group shown before the student chose another one
+    if category is None:
+        routed.category = ""
+        # The group changed since the page was shown (without JavaScript the categories follow on the next page).
+        routed.regrouped = bool(routed.group) and routed.group != form.get("shown_group", "").strip()
+        if routed.group:
+            routed.errors["category"] = _("Kies wat er is gebeurd.")
+        else:
+            routed.errors["group"] = _("Kies wat er is gebeurd.")
+    else:
+        routed.group = category.group
     if routed.programme not in programmes:
         routed.errors["programme"] = _("Kies je opleiding.")
     if routed.sector is not None and routed.sector not in SECTORS:
@@ -94,6 +111,7 @@ def parse_details(
         date_from=form.get("date_from", "").strip(),
         date_to=form.get("date_to", "").strip(),
         deselected=[d for d in optional if d not in form.getlist("destinations")],
+        keep_copy=form.get("keep_copy") == "1",
     )
     if not details.description:
         details.errors["description"] = _("Beschrijf kort wat er is gebeurd.")

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from hotline import cases, crypto, report_keys, tokens
+from hotline.attachments import Attachment
 from hotline.keyring import Keyring
 from hotline.models import Case
 from hotline.reports.forms import Details, Routed
@@ -37,11 +39,42 @@ class Entry:
     text: str | None  # None: the message could not be opened or verified
     sender: dict[str, str]  # the destination's name per language; empty for the reporter's own messages
     about: str | None = None  # "closing" marks a handler's closing summary
+    attachments: tuple[str, ...] = ()  # the names of the files the reporter sent with their own message
+
+
+@dataclass(frozen=True)
+class OwnCopy:
+    """The report as the reporter's own copy opens it: sealed to their reply key at filing, if they asked."""
+
+    description: str | None  # None: the copy could not be opened or verified
+    organisation: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    attachments: tuple[str, ...] = ()
 
 
 def chosen(targets: list[Target], deselected: list[str]) -> list[Target]:
     """Drop the optional destinations the student deselected."""
     return [t for t in targets if not (t.optional and t.destination in deselected)]
+
+
+def reporter_sealer(
+    keys: tokens.CaseKeys, readers: dict[str, bytes]
+) -> Callable[[bytes | list[bytes], str], crypto.Envelope]:
+    """Return how the server seals what a reporter sends (no-JS path): to these readers, signed with the token's key."""
+
+    def seal(plaintext: bytes | list[bytes], kind: str) -> crypto.Envelope:
+        return crypto.seal(
+            plaintext,
+            kind=kind,
+            direction="to_handlers",
+            reply_public_key=keys.reply_public,
+            recipients=readers.items(),
+            signer=REPORTER,
+            signing_key=keys.signing_key,
+        )
+
+    return seal
 
 
 def file_report(
@@ -61,17 +94,9 @@ def file_report(
     recipients = cases.recipients([*key_lists.values(), *cases.recovery_lists(session, keyring)])
     token = tokens.generate()
     keys = tokens.derive(token, secrets.instance_salt)
-
-    def seal(plaintext: bytes | list[bytes], kind: str) -> crypto.Envelope:
-        return crypto.seal(
-            plaintext,
-            kind=kind,
-            direction="to_handlers",
-            reply_public_key=keys.reply_public,
-            recipients=recipients.items(),
-            signer=REPORTER,
-            signing_key=keys.signing_key,
-        )
+    if details.keep_copy:  # the student's own copy: their reply key opens the report and its attachments too
+        recipients[crypto.fingerprint(keys.reply_public)] = keys.reply_public
+    seal = reporter_sealer(keys, recipients)
 
     # The report names its signing key, so readers check every follow-up against it, never a stored column.
     report = details.payload(routed) | {report_keys.REPORTER_KEY: crypto.b64e(keys.signing_public)}
@@ -134,28 +159,82 @@ def conversation(session: Session, keyring: Keyring, case: Case, keys: tokens.Ca
             )
             payload = json.loads(plaintext)
             text: str | None = payload["text"]
+            if not isinstance(text, str):
+                raise TypeError("the text is not a string")
             about = payload.get("about") if direction == "to_reporter" else None
+            names = _names(payload.get("attachments")) if direction == "to_handlers" else ()
         except (crypto.CryptoError, ValueError, KeyError, TypeError, AttributeError):
-            text, about = None, None  # shown as "could not be verified", never as genuine
-        entries.append(Entry(direction, record.day, text, sender, about if isinstance(about, str) else None))
+            text, about, names = None, None, ()  # shown as "could not be verified", never as genuine
+        about = about if isinstance(about, str) else None
+        entries.append(Entry(direction, record.day, text, sender, about, names))
     return entries
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """Return the attachment names a sealed report or message lists; anything else lists none."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(str(name) for name in value if isinstance(name, str))
+
+
+def own_copy(case: Case, keys: tokens.CaseKeys) -> OwnCopy | None:
+    """Open the report with the token's reply key, if the student kept a copy at filing; None if they did not.
+
+    Verified with the token's own signing key, never the one stored with the case.
+    """
+    found = cases.reporter_copy(case, keys.reply_public)
+    if found is None:
+        return None
+    try:
+        plaintext = crypto.open_envelope(
+            found,
+            keys.reply_key,
+            verify_key=lambda signer: keys.signing_public if signer == REPORTER else None,
+            reply_public_key=keys.reply_public,
+            kind="report",
+        )
+        report = json.loads(plaintext)
+        description = report["description"]
+        if not isinstance(description, str):
+            raise TypeError("the description is not a string")
+    except (crypto.CryptoError, ValueError, KeyError, TypeError):
+        return OwnCopy(None)
+
+    def text(name: str) -> str | None:
+        value = report.get(name)
+        return value if isinstance(value, str) and value else None
+
+    names = _names(report.get("attachments"))
+    return OwnCopy(description, text("organisation"), text("date_from"), text("date_to"), names)
 
 
 class CaseClosed(Exception):
     """A closed case takes no new messages."""
 
 
-def add_message(session: Session, keyring: Keyring, case: Case, keys: tokens.CaseKeys, text: str) -> None:
-    """Seal a follow-up to the case's destinations, the recovery key and the reporter's own reply key."""
+def add_message(
+    session: Session,
+    keyring: Keyring,
+    case: Case,
+    keys: tokens.CaseKeys,
+    text: str,
+    attachments: list[Attachment] | None = None,
+) -> None:
+    """Seal a follow-up, and any files with it, to the case's destinations, the recovery key and the reply key.
+
+    The message lists its files' names; each file is an envelope of kind attachment beside it, as a report's are.
+    The attachments are taken out of the list as they are sealed.
+    """
     if case.status == "closed" or case.closed_on is not None:
         raise CaseClosed(case.id)
-    envelope = crypto.seal(
-        json.dumps({"text": text}).encode("utf-8"),
-        kind="message",
-        direction="to_handlers",
-        reply_public_key=keys.reply_public,
-        recipients=cases.readers(session, keyring, case, keys.reply_public).items(),
-        signer=REPORTER,
-        signing_key=keys.signing_key,
-    )
-    cases.add_envelope(session, case, envelope)
+    readers = cases.readers(session, keyring, case, keys.reply_public)
+    seal = reporter_sealer(keys, readers)
+
+    files = attachments if attachments is not None else []
+    message: dict[str, object] = {"text": text}
+    if files:
+        message["attachments"] = [a.name for a in files]
+    envelopes = [seal(json.dumps(message).encode("utf-8"), "message")]
+    while files:
+        envelopes.append(seal(files.pop(0).payload(), "attachment"))
+    cases.add_envelopes(session, case, envelopes)

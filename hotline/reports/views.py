@@ -138,15 +138,26 @@ def index() -> str:
 
 @bp.get("/report")
 def report() -> tuple[str, int]:
-    """Show step one: what happened, and for which programme; ?category= (as the guide links) chooses one."""
-    category = request.args.get("category", "")
-    return render_step1(forms.Routed(category=category if category in routing().categories else ""))
+    """Show step one: first the group of what happened, then (?group=, as the form sends it without JavaScript)
+    the categories within it, and the programme; ?category= (as the guide links) chooses one and opens its group."""
+    found = routing().categories.get(request.args.get("category", ""))
+    if found is not None:
+        return render_step1(forms.Routed(category=found.code, group=found.group))
+    if "group" not in request.args and "step" not in request.args:  # "step": the group form, sent with none chosen
+        return render_step1(forms.Routed())
+    group = request.args.get("group", "")
+    if group not in routing().groups:
+        return render_step1(forms.Routed(errors={"group": _("Kies wat er is gebeurd.")}), 400)
+    return render_step1(forms.Routed(group=group))
 
 
 @bp.post("/report/details")
 def details() -> tuple[str, int]:
     """Check step one and show step two: where it goes, and the report itself."""
     routed, targets = parse_step1()
+    if routed.regrouped:  # another group chosen without JavaScript: its categories, with nothing marked wrong
+        routed.errors = {}
+        return render_step1(routed)
     if routed.errors:
         return render_step1(routed, 400)
     return render_step2(routed, targets, forms.Details())
@@ -191,7 +202,12 @@ def status_form() -> str:
 
 
 def render_status(
-    token: str, notice: str | None = None, message: str = "", error: str | None = None, code: int = 200
+    token: str,
+    notice: str | None = None,
+    message: str = "",
+    error: str | None = None,
+    code: int = 200,
+    attachments_error: str | None = None,
 ) -> tuple[str, int]:
     """Open the case of a token and show its status and conversation; a refused token keeps the typed message."""
     session = get_session()
@@ -219,9 +235,12 @@ def render_status(
         case=case,
         token=tokens.normalise(token),
         entries=entries,
+        own_copy=service.own_copy(case, keys),
         notice=notice,
         message=message,
         error=error,
+        attachments_error=attachments_error,
+        limits=limits(),
         routing=routing(),
     ), code
 
@@ -232,9 +251,24 @@ def status() -> tuple[str, int]:
     return render_status(request.form.get("token", ""))
 
 
+def follow_up_files() -> tuple[list[attachments.Attachment], str | None]:
+    """Read the files sent with a follow-up, with the report's limits and image cleaning; or say why not."""
+    uploads = [f for f in request.files.getlist("attachments") if f.filename]
+    if len(uploads) > current_app.config["MAX_ATTACHMENTS"]:
+        return [], _("Je kunt hoogstens %(n)s bijlagen meesturen.", n=current_app.config["MAX_ATTACHMENTS"])
+    if not uploads:
+        return [], None
+    try:  # ImagesBusy is not the student's fault: images_busy() below keeps the text and asks to try again
+        return attachments.clean_attachments(uploads, current_app.config["MAX_ATTACHMENT_BYTES"], image_budget()), None
+    except attachments.ImagesBusy:
+        raise
+    except attachments.AttachmentError as exc:
+        return [], str(exc)
+
+
 @bp.post("/status/message")
 def message() -> tuple[str, int]:
-    """Seal a follow-up message from the reporter."""
+    """Seal a follow-up message from the reporter, and the files sent with it."""
     token, text = request.form.get("token", ""), request.form.get("message", "").strip()
     if not text or len(text) > current_app.config["MAX_DESCRIPTION_CHARS"]:
         return render_status(
@@ -243,10 +277,13 @@ def message() -> tuple[str, int]:
             error=_("Schrijf een bericht (hoogstens %(n)s tekens).", n=current_app.config["MAX_DESCRIPTION_CHARS"]),
             code=400,
         )
+    files, problem = follow_up_files()
+    if problem:
+        return render_status(token, message=text, attachments_error=problem, code=400)
     session = get_session()
     try:
         case, keys = service.open_case(session, secrets(), token)
-        service.add_message(session, keyring(), case, keys, text)
+        service.add_message(session, keyring(), case, keys, text, files)
     except (tokens.TokenError, cases.CaseNotFound):
         return render_status(token, message=text)
     except service.CaseClosed:
@@ -266,25 +303,44 @@ def message() -> tuple[str, int]:
     return render_status(token, notice=_("Je bericht is versleuteld en verstuurd."))
 
 
+def language_cookie(language: str, max_age: int | None) -> str:
+    """The language cookie; Max-Age alone, as an Expires date would give the second of the switch."""
+    return dump_cookie(
+        i18n.COOKIE,
+        language,
+        max_age=max_age,
+        samesite="Strict",
+        httponly=True,
+        secure=bool(current_app.config["TLS"]),
+        sync_expires=False,
+    )
+
+
+def back_to(target: str) -> Response:
+    return redirect(target if LOCAL_PATH.fullmatch(target) else "/")
+
+
 @bp.get("/lang/<language>")
 def language(language: str) -> Response:
-    """Switch the language and return to the page the student was on."""
-    target = request.args.get("next", "/")
-    if not LOCAL_PATH.fullmatch(target):
-        target = "/"
-    response = redirect(target)
+    """Switch the language and return to the page the student was on.
+
+    The choice lasts the visit unless configured otherwise; with ?remember=1, asked for by the student on
+    'Wat we bewaren', it lasts LANGUAGE_REMEMBER_DAYS on this device.
+    """
+    response = back_to(request.args.get("next", "/"))
     if language in i18n.LANGUAGES:
-        # For the visit only unless configured; Max-Age alone, as an Expires date would give the second of the switch.
-        cookie = dump_cookie(
-            i18n.COOKIE,
-            language,
-            max_age=current_app.config["LANGUAGE_COOKIE_DAYS"] * 86400 or None,
-            samesite="Strict",
-            httponly=True,
-            secure=bool(current_app.config["TLS"]),
-            sync_expires=False,
-        )
-        response.headers.add("Set-Cookie", cookie)
+        days = current_app.config["LANGUAGE_COOKIE_DAYS"]
+        if request.args.get("remember") == "1":
+            days = current_app.config["LANGUAGE_REMEMBER_DAYS"]
+        response.headers.add("Set-Cookie", language_cookie(language, days * 86400 or None))
+    return response
+
+
+@bp.get("/lang/forget")
+def forget_language() -> Response:
+    """Remove the language choice from this device: the pages are Dutch again until the student chooses."""
+    response = back_to(request.args.get("next", "/"))
+    response.headers.add("Set-Cookie", language_cookie("", 0))
     return response
 
 

@@ -11,12 +11,34 @@ from conftest import PASSPHRASE, Account, Clock
 from hotline import auth, cases, crypto, models
 
 CANARY = "CANARY-browser-3b1e-omschrijving"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+RUN_AXE = "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
+
+
+def violations(page: Any, axe_source: str) -> list[str]:
+    """Run axe (the axe_source fixture) on the page as it is; describe each violation with its impact and targets."""
+    page.evaluate(axe_source)
+    result = page.evaluate(RUN_AXE, AXE_TAGS)
+    return [f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes']]}" for v in result["violations"]]
+
+
+def choose_category(page: Any, category: str) -> None:
+    """Choose what happened on step one: the group, then the category within it.
+
+    With JavaScript the group's categories appear in place; without, the form asks the server for them (?group=).
+    """
+    page.check(f'input[name="group"][value="{category.split(".")[0]}"]')
+    choice = page.locator(f'input[name="category"][value="{category}"]')
+    if not choice.count():
+        page.click("#step1-form button[type=submit]")
+        choice.wait_for()
+    choice.check()
 
 
 def choose_and_continue(page: Any, base: str, category: str, programme: str = "hbo-ict") -> None:
     """Fill step one of the report form and go on to step two."""
     page.goto(f"{base}/report")
-    page.check(f'input[name="category"][value="{category}"]')
+    choose_category(page, category)
     page.select_option("#programme", programme)
     page.click("button[type=submit]")
     page.wait_for_selector("#description")
@@ -64,19 +86,24 @@ def open_as_handler(case: models.Case, key: crypto.PrivateKey) -> dict[str, byte
     return opened
 
 
-def log_in_and_unlock(
-    watched: Any, base: str, clock: Clock, account: Account, case_id: str, key_file: Path, passphrase: str = PASSPHRASE
-) -> Any:
-    """Log in through the real form, open the case page, choose the key file and type its passphrase."""
-    page = watched.page
+def log_in_with_browser(page: Any, base: str, clock: Clock, account: Account) -> None:
+    """Log an enrolled handler in through the real form, with the next one-time code."""
     assert account.secret
-    clock.advance(auth.TOTP_STEP_SECONDS)  # the enrolment used this step's code
+    clock.advance(auth.TOTP_STEP_SECONDS)  # the enrolment (or the last login) used this step's code
     page.goto(f"{base}/casework/login")
     page.fill("#username", account.username)
     page.fill("#password", account.password)
     page.fill("#code", auth.totp(account.secret))
     page.click("form button[type=submit]")
     page.wait_for_url(f"{base}/casework/**")
+
+
+def log_in_and_unlock(
+    watched: Any, base: str, clock: Clock, account: Account, case_id: str, key_file: Path, passphrase: str = PASSPHRASE
+) -> Any:
+    """Log in through the real form, open the case page, choose the key file and type its passphrase."""
+    page = watched.page
+    log_in_with_browser(page, base, clock, account)
     page.goto(f"{base}/casework/case/{case_id}")
     page.wait_for_selector("[data-reader]:not([hidden])")
     page.set_input_files("#key-file", str(key_file))

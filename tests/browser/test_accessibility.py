@@ -1,34 +1,25 @@
 """WCAG 2.1 AA: axe-core on every public page in both languages, errors tied to their fields, keyboard use.
 
 axe-core (MPL-2.0, https://github.com/dequelabs/axe-core) is test-only: pinned exactly in package.json and
-package-lock.json as a devDependency, installed by `npm ci`, read from node_modules here and never served
-by the app. page.evaluate runs it through the DevTools protocol, which the page's CSP does not govern, so
-the pages keep their CSP enforced (and the fixtures still fail a test on any violation).
+package-lock.json as a devDependency, installed by `npm ci`, read from node_modules (the axe_source fixture of
+tests/browser_fixtures.py) and never served by the app. page.evaluate runs it through the DevTools protocol,
+which the page's CSP does not govern, so the pages keep their CSP enforced (and the fixtures still fail a test
+on any violation).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from browser_fixtures import Watched, watch
+from browser_helpers import choose_category, violations
 from conftest import file_report
 from flask.testing import FlaskClient
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-RUN_AXE = "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
 ADVICE = "/guide/advice?category=discrimination.origin&phase=during&urgency=ongoing&crime=no&wish=action"
 FILLED = "discrimination.origin"
-
-
-@pytest.fixture(scope="session")
-def axe_source() -> str:
-    if not AXE.is_file():
-        pytest.fail(f"{AXE} is missing: run `npm ci` (axe-core is a pinned devDependency)")
-    return AXE.read_text("utf-8")
 
 
 @pytest.fixture
@@ -43,13 +34,6 @@ def scriptless_page(browser: Any) -> Iterator[Watched]:
     yield watched
     context.close()
     assert not watched.violations, f"CSP violations: {watched.violations}"
-
-
-def violations(page: Any, axe_source: str) -> list[str]:
-    """Run axe on the page as it is now; describe each violation with its impact and targets."""
-    page.evaluate(axe_source)
-    result = page.evaluate(RUN_AXE, TAGS)
-    return [f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes']]}" for v in result["violations"]]
 
 
 def submit_without_browser_checks(page: Any, form: str) -> None:
@@ -76,15 +60,16 @@ def tour(page: Any, base: str, js: bool, visit: Callable[[str], None]) -> None:
         page.goto(base + path)
         visit(path)
     page.goto(f"{base}/report")
-    submit_without_browser_checks(page, "form[action$='/report/details']")
+    submit_without_browser_checks(page, "#step1-form")
     visit("step 1 with errors")
-    page.check(f'input[name="category"][value="{FILLED}"]')
+    choose_category(page, FILLED)
+    visit("step 1 with a group's categories")
     page.select_option("#programme", "hbo-ict")
     page.click("button[type=submit]")
     page.wait_for_selector(".browser-path:not([hidden])" if js else "#description")
     visit("step 2")
     submit_without_browser_checks(page, "#report-form")
-    page.wait_for_selector("[data-browser-error]:not([hidden])" if js else ".errors")
+    page.wait_for_selector("[data-browser-error]:not([hidden])" if js else ".meldpunt-error-summary")
     visit("step 2 with errors")
     page.fill("#description", "Bij het sollicitatiegesprek werd naar mijn afkomst gevraagd.")
     page.click("#report-form button[type=submit]")
@@ -100,8 +85,8 @@ def tour(page: Any, base: str, js: bool, visit: Callable[[str], None]) -> None:
     page.wait_for_selector("[data-case-status]:not([data-case-status=''])")
     visit("status of a case")
     page.fill("#message", "Een aanvulling")
-    page.click("#message + .help + button[type=submit]")
-    page.wait_for_selector(".notice[role=status]:not([hidden])")
+    page.click("#message-form button[type=submit], form[action$='/status/message'] button[type=submit]")
+    page.wait_for_selector("[role=status]:not([hidden]) [data-notice]:not([hidden])")
     visit("status after a message")
     page.goto(f"{base}/casework/login")
     page.fill("#username", "niemand")
@@ -137,7 +122,7 @@ def assert_linked(page: Any, field: str, summary: bool = True) -> None:
     message = page.locator(f"#{field}-error")
     assert message.is_visible(), field
     if summary:
-        assert page.locator(f".errors[role=alert] a[href='#{field}']").count() == 1, field
+        assert page.locator(f".meldpunt-error-summary[role=alert] a[href='#{field}']").count() == 1, field
     else:
         assert message.get_attribute("role") == "alert", field
 
@@ -145,7 +130,11 @@ def assert_linked(page: Any, field: str, summary: bool = True) -> None:
 def test_report_errors_are_announced_and_tied_to_their_fields(live_server: str, scriptless_page: Any) -> None:
     page = scriptless_page.page
     page.goto(f"{live_server}/report")
-    submit_without_browser_checks(page, "form[action$='/report/details']")
+    submit_without_browser_checks(page, "#step1-form")
+    assert_linked(page, "group")  # without JavaScript the group comes first, on a page of its own
+    page.check(f'input[name="group"][value="{FILLED.split(".")[0]}"]')
+    page.click("#step1-form button[type=submit]")
+    submit_without_browser_checks(page, "#step1-form")
     for field in ("category", "programme"):
         assert_linked(page, field)
     page.check(f'input[name="category"][value="{FILLED}"]')
@@ -165,11 +154,11 @@ def test_status_errors_are_announced_and_tied_to_their_fields(
     page.goto(f"{live_server}/status")
     page.fill("#token", "ABCDE")
     page.click("#status-form button[type=submit]")
-    assert_linked(page, "token", summary=False)
+    assert_linked(page, "token")  # the status pages have an error summary, as the report's steps do
     page.fill("#token", file_report(client))
     page.click("#status-form button[type=submit]")
     submit_without_browser_checks(page, "form[action$='/status/message']")
-    assert_linked(page, "message", summary=False)
+    assert_linked(page, "message")
 
 
 def test_guide_errors_are_announced_and_tied_to_their_questions(live_server: str, nojs_page: Any) -> None:
@@ -197,6 +186,13 @@ def tab_to(page: Any, selector: str, limit: int = 80) -> None:
 def test_a_report_can_be_filed_with_the_keyboard_alone(live_server: str, nojs_page: Any) -> None:
     page = nojs_page.page
     page.goto(f"{live_server}/report")
+    tab_to(page, "input[name=group]")
+    while not focused(page, f"input[name=group][value='{FILLED.split('.')[0]}']"):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Space")
+    tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("input[name=category]")
     tab_to(page, "input[name=category]")
     while not focused(page, f"input[value='{FILLED}']"):
         page.keyboard.press("ArrowDown")
@@ -218,7 +214,7 @@ def test_a_report_can_be_filed_with_the_keyboard_alone(live_server: str, nojs_pa
 def test_the_keyboard_focus_is_visible(live_server: str, js_page: Any) -> None:
     page = js_page.page
     page.goto(f"{live_server}/")
-    for selector in (".brand", "main a.button", "main a:not(.button)"):
+    for selector in (".meldpunt-brand", "main a.utrecht-button-link", "main a:not(.utrecht-button-link)"):
         tab_to(page, selector)
         style = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
         width = page.evaluate("() => parseFloat(getComputedStyle(document.activeElement).outlineWidth)")
@@ -240,7 +236,7 @@ def test_errors_found_by_the_scripts_are_tied_to_their_fields(
 ) -> None:
     page = js_page.page
     page.goto(f"{live_server}/report")
-    page.check(f'input[name="category"][value="{FILLED}"]')
+    choose_category(page, FILLED)
     page.select_option("#programme", "hbo-ict")
     page.click("button[type=submit]")
     page.wait_for_selector(".browser-path:not([hidden])")

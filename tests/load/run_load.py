@@ -43,6 +43,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import encode_multipart
 
 from hotline import crypto, db, demo
+from hotline.institution import write_example as write_example_institution
 from hotline.keyring import INSTITUTION_FILE, institution_document, key_list_path, write_json
 from hotline.models import Case, CaseRoute, EnvelopeRecord
 
@@ -87,7 +88,7 @@ def drop_database(url: str) -> None:
 
 
 def make_instance(root: Path, database_url: str, settings: dict[str, str] | None = None) -> dict[str, str]:
-    """Set up an instance as an operator would: secrets, `hotline init`, destinations, signed key lists.
+    """Set up an instance as an operator would: secrets, `hotline init`, institution.toml, destinations, key lists.
 
     The lists arrive as files signed elsewhere, as after `hotline keys sign`: the database learns
     their versions from the first reports, which under load come in together. Return the
@@ -109,6 +110,7 @@ def make_instance(root: Path, database_url: str, settings: dict[str, str] | None
     env |= {f"HOTLINE_{key}": value for key, value in (settings or {}).items()}
     hotline = Path(sys.executable).with_name("hotline")
     subprocess.run([str(hotline), "init"], env=env, cwd=root, check=True, capture_output=True)  # noqa: S603  (our own CLI)
+    write_example_institution(instance)  # who runs it: the operator's institution.toml, here the made-up example
     engine = db.make_engine(database_url)
     with Session(engine) as session:
         for slug, name, name_en, kind in demo.DESTINATIONS:

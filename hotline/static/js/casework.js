@@ -145,7 +145,11 @@ async function openCase(reader, text) {
   current = { bundle, handlers, readers, institution, reporter };
   await render(reader.querySelector("[data-opened]"), bundle, unlocked, handlers, reporter, text);
   reader.querySelector("[data-key-form]").hidden = true;
+  const keyBox = reader.querySelector("[data-key-box]");
+  if (keyBox) keyBox.hidden = true;
   reader.querySelector("[data-actions]").hidden = false;
+  const side = document.querySelector("[data-side-actions]");
+  if (side) side.hidden = false;
   return true;
 }
 
@@ -177,6 +181,15 @@ async function unlockAndOpen(reader, form, text) {
   document.dispatchEvent(new CustomEvent("meldpunt:key-unlocked", { detail: { name: unlocked.name } }));
 }
 
+/**
+ * Say in the page's language why the server refused an action, by its status; the server's own reason (plain
+ * English for developers) goes to the console only.
+ */
+function refusal(answer, text) {
+  console.warn("the server refused the action", answer.status, answer.data?.error);
+  return `${text[`refused_${answer.status}`] || text.refused} (${answer.status})`;
+}
+
 /** Reload the case page with a notice of what was done; a kept key opens it again at once. */
 function done(what) {
   const url = new URL(window.location.href);
@@ -184,9 +197,12 @@ function done(what) {
   window.location.assign(url.toString());
 }
 
+/** Return the error or notice element of the actions box a form sits in (under the conversation, or beside it). */
+const shown = (form, what) => form.closest("[data-actions], [data-side-actions]").querySelector(`[data-action-${what}]`);
+
 /** Seal a reply to the reporter and every verified reader, sign it with the own key, and send it. */
 async function sendReply(reader, form, action, text) {
-  const error = reader.querySelector("[data-action-error]");
+  const error = shown(form, "error");
   const message = form.querySelector("#reply-text").value.trim();
   if (!message) return say(error, text.reply_empty);
   const { readers, reporter } = current;
@@ -204,13 +220,13 @@ async function sendReply(reader, form, action, text) {
     signingSeed: unlocked.ed25519Seed,
   });
   const answer = await post(reader.dataset.messagesUrl, reader.dataset.csrf, { action, envelope });
-  if (answer.status !== 201) return say(error, `${text.refused} ${answer.data.error || answer.status}`);
+  if (answer.status !== 201) return say(error, refusal(answer, text));
   done(action === "reply" ? "replied" : action);
 }
 
 /** Forward the case: verify the new destination's signed key list, re-wrap for its keys only, send. */
 async function forward(reader, form, text) {
-  const error = reader.querySelector("[data-action-error]");
+  const error = shown(form, "error");
   const slug = form.querySelector("#forward-to").value;
   if (!slug) return say(error, text.forward_choose);
   const response = await fetch(reader.dataset.forwardKeysUrl.replace("__slug__", encodeURIComponent(slug)), {
@@ -221,60 +237,62 @@ async function forward(reader, form, text) {
   const readers = list.keys.map((key) => ({ kid: key.kid, x25519: key.x25519 }));
   const wraps = await rewrap(current.bundle, unlocked, readers, { skipUnreadable: false });
   const answer = await post(reader.dataset.forwardUrl, reader.dataset.csrf, { destination: slug, wraps });
-  if (answer.status !== 201) return say(error, `${text.refused} ${answer.data.error || answer.status}`);
+  if (answer.status !== 201) return say(error, refusal(answer, text));
   done("forwarded");
 }
 
 /** Give colleagues in the verified key lists access to envelopes they are not sealed to yet. */
-async function grant(reader, text) {
-  const error = reader.querySelector("[data-action-error]");
+async function grant(reader, form, text) {
+  const error = shown(form, "error");
   const wraps = await rewrap(current.bundle, unlocked, current.readers, { skipUnreadable: true });
-  if (!Object.keys(wraps).length) return say(reader.querySelector("[data-action-notice]"), text.grant_nothing);
+  if (!Object.keys(wraps).length) return say(shown(form, "notice"), text.grant_nothing);
   const answer = await post(reader.dataset.grantUrl, reader.dataset.csrf, { wraps });
-  if (answer.status !== 201) return say(error, `${text.refused} ${answer.data.error || answer.status}`);
+  if (answer.status !== 201) return say(error, refusal(answer, text));
   done("granted");
 }
 
 /** Wrap the data keys again for every verified reader but oneself, beside their wraps: a bad wrap never blocks. */
-async function regrant(reader, text) {
-  const error = reader.querySelector("[data-action-error]");
+async function regrant(reader, form, text) {
+  const error = shown(form, "error");
   const others = current.readers.filter((r) => r.kid !== unlocked.kid);
   const wraps = await rewrap(current.bundle, unlocked, others, { skipUnreadable: true, again: true });
-  if (!Object.keys(wraps).length) return say(reader.querySelector("[data-action-notice]"), text.grant_nothing);
+  if (!Object.keys(wraps).length) return say(shown(form, "notice"), text.grant_nothing);
   const answer = await post(reader.dataset.grantUrl, reader.dataset.csrf, { wraps });
-  if (answer.status !== 201) return say(error, `${text.refused} ${answer.data.error || answer.status}`);
+  if (answer.status !== 201) return say(error, refusal(answer, text));
   done("granted");
 }
 
-/** Run an action's handler, showing a plain message for any failure. */
-function guarded(reader, text, work) {
-  say(reader.querySelector("[data-action-error]"), "");
+/** Run an action's handler, showing a plain message for any failure beside the form it came from. */
+function guarded(form, text, work) {
+  for (const element of document.querySelectorAll("[data-action-error], [data-action-notice]")) say(element, "");
   work().catch((failure) => {
     (failure instanceof mc.CryptoError ? console.warn : console.error)("the action failed", failure.name);
-    say(reader.querySelector("[data-action-error]"), text[failure.key] || text.network);
+    say(shown(form, "error"), text[failure.key] || text.network);
   });
 }
 
-/** Wire the reply, forward and access forms of an opened case. */
+/** Wire the reply form under the conversation and the forward and access forms beside it. */
 function wireActions(reader, text) {
   const replyForm = reader.querySelector("[data-reply-form]");
-  replyForm.addEventListener("submit", (event) => {
+  replyForm?.addEventListener("submit", (event) => {
     event.preventDefault();
     const action = event.submitter?.value || "reply";
-    guarded(reader, text, () => sendReply(reader, replyForm, action, text));
+    guarded(replyForm, text, () => sendReply(reader, replyForm, action, text));
   });
-  const forwardForm = reader.querySelector("[data-forward-form]");
+  const forwardForm = document.querySelector("[data-forward-form]");
   forwardForm?.addEventListener("submit", (event) => {
     event.preventDefault();
-    guarded(reader, text, () => forward(reader, forwardForm, text));
+    guarded(forwardForm, text, () => forward(reader, forwardForm, text));
   });
-  reader.querySelector("[data-grant-form]")?.addEventListener("submit", (event) => {
+  const grantForm = document.querySelector("[data-grant-form]");
+  grantForm?.addEventListener("submit", (event) => {
     event.preventDefault();
-    guarded(reader, text, () => grant(reader, text));
+    guarded(grantForm, text, () => grant(reader, grantForm, text));
   });
-  reader.querySelector("[data-regrant-form]")?.addEventListener("submit", (event) => {
+  const regrantForm = document.querySelector("[data-regrant-form]");
+  regrantForm?.addEventListener("submit", (event) => {
     event.preventDefault();
-    guarded(reader, text, () => regrant(reader, text));
+    guarded(regrantForm, text, () => regrant(reader, regrantForm, text));
   });
 }
 
@@ -305,5 +323,15 @@ async function enhance(reader) {
   }
 }
 
+/** Keep the open case in sight in the inbox list beside it, whose cases scroll on their own. */
+function showCurrentInList() {
+  const list = document.querySelector(".case-list__items");
+  const open = list?.querySelector('[aria-current="page"]');
+  if (!list || !open || list.scrollHeight <= list.clientHeight) return;
+  const item = open.closest("li"); // the list is positioned: it is the item's offsetParent
+  list.scrollTop = Math.max(0, item.offsetTop - list.clientHeight / 3);
+}
+
+showCurrentInList();
 const reader = document.querySelector("[data-reader]");
 if (reader) enhance(reader);

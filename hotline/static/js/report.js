@@ -1,36 +1,10 @@
 // The browser path of the report form: the token, the keys and the sealing stay on this device.
 // Only the lookup key, two public keys and sealed envelopes are sent.
 import * as mc from "./meldpunt-crypto.js";
+import { attachmentPayload } from "./attachments.js";
+import { formatDay, pageLanguage } from "./dates.js";
 import { api, capable, flag, instance, messages, recipientsOf, say, utf8, verifyLists } from "./page.js";
-
-const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/webp", "image/gif"]);
-
-/** Re-encode an image from its pixels only, which drops EXIF, GPS and other metadata. */
-async function stripImage(file) {
-  const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
-  const canvas = document.createElement("canvas");
-  canvas.width = bitmap.width;
-  canvas.height = bitmap.height;
-  canvas.getContext("2d").drawImage(bitmap, 0, 0);
-  bitmap.close();
-  const type = file.type === "image/jpeg" ? "image/jpeg" : "image/png";
-  const blob = await new Promise((resolve) => canvas.toBlob(resolve, type, 0.9));
-  if (!blob) throw new Error("image could not be re-encoded");
-  return { type, bytes: new Uint8Array(await blob.arrayBuffer()) };
-}
-
-/** Return the sealed form of an attachment: a JSON line with name and type, then the bytes. */
-async function attachmentPayload(file) {
-  let type = file.type || "application/octet-stream";
-  let bytes = new Uint8Array(await file.arrayBuffer());
-  if (IMAGE_TYPES.has(type)) ({ type, bytes } = await stripImage(file));
-  const name = file.name.split(/[\\/]/).pop().replace(/^\.+/, "").slice(0, 120) || "bijlage";
-  const meta = utf8(JSON.stringify({ name, type }) + "\n");
-  const payload = new Uint8Array(meta.length + bytes.length);
-  payload.set(meta);
-  payload.set(bytes, meta.length);
-  return { name, payload };
-}
+import { enhanceTokenPage, openStatus, writeToken } from "./token.js";
 
 /** Check the fields as the server would; return the first problem's message key, or null. */
 function problem(form, limits) {
@@ -58,16 +32,27 @@ const PROBLEM_FIELDS = {
   attachments_size: "#attachments",
 };
 
-/** Replace the form with the confirmation page, the token written as text. */
+/** Replace the form with the confirmation page, the token written as text in its groups; it lives in memory only. */
 function showToken(token, answer) {
   const page = document.getElementById("token-page").content.cloneNode(true);
-  const shown = page.querySelector("[data-case-token]");
-  shown.textContent = token;
-  shown.setAttribute("data-case-token", token);
-  page.querySelector("[data-ack-due]").textContent = answer.ack_due;
-  page.querySelector("[data-feedback-due]").textContent = answer.feedback_due;
+  writeToken(page.querySelector("[data-case-token]"), token);
+  page.querySelector("[data-ack-due]").textContent = formatDay(answer.ack_due, pageLanguage());
+  page.querySelector("[data-feedback-due]").textContent = formatDay(answer.feedback_due, pageLanguage());
   page.querySelector("[data-sealed-here]").hidden = false;
-  document.querySelector("main").replaceChildren(page);
+  const main = document.querySelector("main");
+  main.replaceChildren(page);
+  const root = main.querySelector("[data-token-page]");
+  const follow = (held) => {
+    openStatus(held, root.querySelector("[data-follow-form]").action)
+      .then((opened) => opened || Promise.reject(new Error("status page not opened")))
+      .catch((failure) => {
+        console.error("opening the status failed", failure.name);
+        const warning = root.querySelector("[data-unsaved-warning]");
+        warning.textContent = root.dataset.followFailed;
+        warning.hidden = false;
+      });
+  };
+  enhanceTokenPage(root, { follow });
   window.scrollTo(0, 0);
 }
 
@@ -86,6 +71,8 @@ async function submit(form, state, text) {
   const token = mc.tokens.generate();
   const keys = await mc.tokens.derive(token, state.settings.salt);
   const recipients = recipientsOf(lists);
+  // The student's own copy: sealed to the token's reply key too, so the token (and only it) opens the report later.
+  if (form.keep_copy?.checked) recipients.push({ kid: await mc.fingerprint(keys.replyPublic), x25519: keys.replyPublic });
   const seal = (plaintext, kind) =>
     mc.seal(plaintext, { kind, direction: "to_handlers", replyPublicKey: keys.replyPublic, recipients, signer: "reporter", signingSeed: keys.signingSeed });
   let files;
