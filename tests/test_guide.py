@@ -122,8 +122,10 @@ def test_a_missing_answer_is_a_400_that_names_it_and_keeps_the_rest(client: Flas
     response = english(client).get("/guide/advice", query_string=answers)
     body = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert f'aria-describedby="{question}-error"' in body
-    assert re.search(rf'<(p|div) class="[^"]*\berror\b[^"]*" id="{question}-error">Choose [^<]+</(p|div)>', body)
+    asked = "group" if question == "category" else question  # without a category no group is open: ask that
+    assert re.search(rf'aria-describedby="[^"]*\b{asked}-error"', body)
+    assert re.search(rf'<(p|div) class="[^"]*\berror\b[^"]*" id="{asked}-error">Choose [^<]+</(p|div)>', body)
+    assert f'href="#{asked}"' in body  # the error summary leads to it
     for other, value in answers.items():
         assert checked(body, other, value), other
 
@@ -135,13 +137,58 @@ def test_an_invalid_answer_is_a_400_in_dutch_by_default(client: FlaskClient) -> 
 
 
 def test_the_questions_work_without_javascript(client: FlaskClient) -> None:
-    body = client.get("/guide").get_data(as_text=True)
-    assert '<form method="get" action="/guide/advice">' in body
-    assert body.count("<fieldset") == body.count("<legend")  # every group of choices is named
-    for question in ("category", "phase", "urgency", "crime", "wish"):
-        assert re.search(rf'<fieldset [^>]*id="{question}"', body), question
-    assert "<script" not in body and " style=" not in body
-    assert not re.search(r'(src|action)="(https?:)?//', body)
+    first = client.get("/guide").get_data(as_text=True)
+    assert '<form method="get" action="/guide">' in first  # "Verder" opens the chosen group's categories
+    second = client.get("/guide?group=labour&step=group").get_data(as_text=True)
+    assert '<form method="get" action="/guide/advice">' in second
+    for body, questions in ((first, ("group",)), (second, ("group", "category"))):
+        assert body.count("<fieldset") == body.count("<legend")  # every group of choices is named
+        for question in (*questions, "phase", "urgency", "crime", "wish"):
+            assert re.search(rf'<fieldset [^>]*id="{question}"', body), question
+        assert "<script" not in body and " style=" not in body
+        assert not re.search(r'(src|action)="(https?:)?//', body)
+
+
+def category_radios(body: str) -> list[str]:
+    return re.findall(r'<input\b[^>]*name="category"[^>]*value="([^"]+)"', body)
+
+
+def test_the_guide_asks_the_group_first_and_then_only_its_categories(client: FlaskClient) -> None:
+    first = client.get("/guide").get_data(as_text=True)
+    assert len(re.findall(r'<input\b[^>]*name="group"', first)) == 4
+    assert category_radios(first) == []  # no list of nineteen
+    answers = {"group": "labour", "step": "group", "phase": "during", "wish": "action"}
+    second = client.get("/guide", query_string=answers).get_data(as_text=True)
+    assert category_radios(second) == [
+        "labour.employee_replacement",
+        "labour.underpayment",
+        "labour.working_hours",
+        "labour.unsafe",
+    ]
+    assert (
+        checked(second, "group", "labour") and checked(second, "phase", "during") and checked(second, "wish", "action")
+    )
+
+
+def test_going_on_without_a_group_says_so_and_keeps_the_rest(client: FlaskClient) -> None:
+    response = client.get("/guide", query_string={"step": "group", "phase": "search"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="group-error"' in body and 'href="#group"' in body and checked(body, "phase", "search")
+
+
+def test_choosing_another_group_opens_it_without_an_error(client: FlaskClient) -> None:
+    response = client.get("/guide/advice", query_string=HEADSCARF | {"group": "misuse"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "-error" not in body
+    assert all(code.startswith("misuse.") for code in category_radios(body)) and category_radios(body)
+    assert checked(body, "phase", HEADSCARF["phase"])
+
+
+def test_changing_the_answers_opens_the_chosen_category_in_its_group(client: FlaskClient) -> None:
+    body = client.get("/guide", query_string=HEADSCARF).get_data(as_text=True)
+    assert checked(body, "group", "discrimination") and checked(body, "category", HEADSCARF["category"])
+    assert all(code.startswith("discrimination.") for code in category_radios(body))
 
 
 def test_advice_links_out_but_loads_nothing_from_another_host(client: FlaskClient) -> None:

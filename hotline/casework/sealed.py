@@ -34,9 +34,9 @@ KID = re.compile(r"^[0-9a-f]{64}$")
 def own_key(session: Session, ring: Keyring, handler: Handler, case: Case) -> crypto.PublicKey:
     """Return the handler's registered key from the verified list of a case destination they belong to."""
     mine = {d.id for d in handler.destinations}
-    for route in case.routes:
-        if route.destination_id in mine and handler.kid:
-            key = ring.for_destination(session, route.destination).by_kid(handler.kid)
+    for destination in cases.destinations_by_slug(case):  # the lock order of Keyring.for_slugs
+        if destination.id in mine and handler.kid:
+            key = ring.for_destination(session, destination).by_kid(handler.kid)
             if key is not None:
                 return key
     raise Refused("your key is not in the signed key list of a destination of this case", "envelope")

@@ -73,7 +73,7 @@ def change_status(session: Session, handler: Handler, case: Case, action: str, t
 def signed_key_lists(session: Session, ring: Keyring, case: Case) -> dict[str, dict[str, Any]]:
     """Return the signed key list documents of the case's destinations and the recovery key, each verified."""
     found: dict[str, dict[str, Any]] = {}
-    for destination in [route.destination for route in case.routes] + cases.recovery_destinations(session):
+    for destination in cases.destinations_by_slug(case) + cases.recovery_destinations(session):
         ring.for_destination(session, destination)  # raises KeyringError when it does not verify
         found[destination.slug] = read_json(key_list_path(ring.keys_dir, destination.slug))
     return found
@@ -137,9 +137,9 @@ def missing_readers(session: Session, ring: Keyring, case: Case, rows: list[Enve
 def signer_names(session: Session, ring: Keyring, case: Case) -> dict[str, str]:
     """Return kid -> handler name from the verified key lists of the case's destinations that verify."""
     names: dict[str, str] = {}
-    for route in case.routes:
+    for destination in cases.destinations_by_slug(case):  # the lock order of Keyring.for_slugs
         try:
-            key_list = ring.for_destination(session, route.destination)
+            key_list = ring.for_destination(session, destination)
         except KeyringError:
             continue  # the page then shows the bare key id; the browser verifies for itself
         names |= {key.kid: key.name for key in key_list.keys}

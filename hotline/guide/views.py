@@ -57,8 +57,27 @@ def hotline_kinds(category: str) -> list[tuple[str, bool]]:
     return list(kinds.items())
 
 
+def chosen_group(answers: advice.Answers) -> str:
+    """The group whose categories are open: the chosen category's, else the one asked for (?group=), else none."""
+    if answers.category:
+        return routing().categories[answers.category].group
+    group = request.args.get("group", "")
+    return group if group in routing().groups else ""
+
+
 def render_questions(answers: advice.Answers, status: int = 200) -> tuple[str, int]:
-    return render_template("guide/index.html", answers=answers, choices=choices(), routing=routing()), status
+    """Ask the questions: first the group of what happened, then (once a group is open) its categories.
+
+    Without a group the form GETs this page again with ?group= (the guide needs no JavaScript); a missing
+    category then counts against the group question, as that is the one on the page.
+    """
+    group = chosen_group(answers)
+    if "category" in answers.errors and not group:
+        answers.errors = {"group": _("Kies wat er is gebeurd."), **answers.errors}
+        del answers.errors["category"]
+    return render_template(
+        "guide/index.html", answers=answers, group=group, choices=choices(), routing=routing()
+    ), status
 
 
 @bp.get("")
@@ -66,6 +85,9 @@ def index() -> tuple[str, int]:
     """Ask the questions, with any answers already given in the URL chosen."""
     answers = advice.read_answers(request.args, routing().categories)
     answers.errors = {}
+    if request.args.get("step") == "group" and not chosen_group(answers):  # "Verder" without a group
+        answers.errors = {"group": _("Kies wat er is gebeurd.")}
+        return render_questions(answers, 400)
     return render_questions(answers)
 
 
@@ -73,6 +95,11 @@ def index() -> tuple[str, int]:
 def result() -> tuple[str, int]:
     """Show where the student can go and why, or the questions again with what is missing."""
     answers = advice.read_answers(request.args, routing().categories)
+    asked = request.args.get("group", "")
+    if answers.category and asked in routing().groups and asked != routing().categories[answers.category].group:
+        # Another group chosen above the open one's categories: open that group, the other answers kept.
+        answers.category, answers.errors = "", {}
+        return render_questions(answers)
     if answers.errors:
         return render_questions(answers, 400)
     category = routing().categories[answers.category]

@@ -130,9 +130,9 @@ def open_case(session: Session, secrets: Secrets, token: str) -> tuple[Case, tok
 
 def _handler_keys(session: Session, keyring: Keyring, case: Case) -> dict[str, tuple[dict[str, str], bytes]]:
     found: dict[str, tuple[dict[str, str], bytes]] = {}
-    for route in sorted(case.routes, key=lambda r: r.destination.slug):  # the lock order of Keyring.for_slugs
-        key_list = keyring.for_destination(session, route.destination)
-        found |= {k.kid: (route.destination.labels, k.ed25519) for k in key_list.keys}
+    for destination in cases.destinations_by_slug(case):  # the lock order of Keyring.for_slugs
+        key_list = keyring.for_destination(session, destination)
+        found |= {k.kid: (destination.labels, k.ed25519) for k in key_list.keys}
     return found
 
 

@@ -24,8 +24,15 @@ def test_the_guide_without_javascript_in_english_ends_in_a_prefilled_report(
     page = nojs_page.page
     page.goto(f"{live_server}/lang/en?next=/guide")
     assert page.locator("html").get_attribute("lang") == "en"
-    for name, value in (answers | {"wish": "action"}).items():
+    # First the group of what happened: "Continue" opens its categories, the other answers kept.
+    page.check(f'input[name="group"][value="{answers["category"].split(".")[0]}"]')
+    for name, value in ({k: v for k, v in answers.items() if k != "category"} | {"wish": "action"}).items():
         page.check(f'input[name="{name}"][value="{value}"]')
+    page.click("form[action$='/guide'] button[type=submit]")
+    page.wait_for_selector("form[action$='/guide/advice']")
+    assert page.locator('input[name="category"]').count() < 9  # the group's categories only
+    assert page.locator('input[name="phase"]:checked').count() == 1
+    page.check(f'input[name="category"][value="{answers["category"]}"]')
     page.click("form[action$='/guide/advice'] button[type=submit]")
     page.wait_for_selector("[data-door]")
     assert page.locator("h1").text_content() == "Where you can go"

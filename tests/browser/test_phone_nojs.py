@@ -77,6 +77,9 @@ def test_every_form_can_be_completed_on_a_phone_without_javascript(
         page.tap("a[hreflang=en]")
     assert navigation.value.ok and page.locator("html").get_attribute("lang") == "en"
     page.goto(f"{live_server}/guide")
+    page.tap("input[name=group][value='labour']")
+    submit(page, "form button[type=submit]")  # opens the group's categories
+    assert_fits(page, "guide, the group's categories")
     for name, value in (
         ("category", "labour.underpayment"),
         ("phase", "during"),

@@ -3,8 +3,9 @@
 Each page, width and language is its own case. It saves a full-page PNG to test-artifacts/screenshots/
 (<language>-<width>-<page>.png, made by the test, kept by CI as an artefact, ignored by git) before it checks
 the page, so a failing case still leaves its picture. A case fails on a page that scrolls sideways, a token
-group that breaks over two lines, a home page whose main call to action lies below the first screen, any axe
-violation, and any CSP violation or script error.
+group that breaks over two lines, a home page whose main call to action lies below the first screen, a navigation
+of more than two lines, a label that runs under its radio button or checkbox, any axe violation, and any CSP
+violation or script error.
 
 One instance serves every case (module scope): a filed report with a follow-up and a reply, and an enrolled
 handler of HBO-ICT whose key file opens it.
@@ -162,6 +163,23 @@ ABOVE_THE_FOLD = """() => {
        + `below the first ${window.innerHeight}px`];
 }"""
 
+NAVIGATION_LINES = """() => {
+  const nav = document.querySelector('header nav');
+  if (!nav) return [];
+  const tops = new Set([...nav.querySelectorAll('li')].filter(li => li.getClientRects().length)
+    .map(li => Math.round(li.getBoundingClientRect().top)));
+  return tops.size <= 2 ? [] : [`the navigation takes ${tops.size} lines`];
+}"""
+LABELS_BESIDE = """() => [...document.querySelectorAll('input[type=radio], input[type=checkbox]')]
+  .filter(input => input.getClientRects().length && input.id)
+  .flatMap(input => {
+    const label = document.querySelector(`label[for="${input.id}"]`);
+    if (!label || !label.getClientRects().length) return [];
+    const box = input.getBoundingClientRect(), text = label.getBoundingClientRect();
+    return text.left >= box.right - 1 && text.top < box.bottom ? []
+      : [`the label "${label.textContent.trim().slice(0, 40)}" runs under its ${input.type} (#${input.id})`];
+  })"""
+
 
 def layout_problems(page: Any, name: str) -> list[str]:
     """Return what is wrong with the layout: overflow, a broken token group, the call to action out of view."""
@@ -172,6 +190,8 @@ def layout_problems(page: Any, name: str) -> list[str]:
     problems.extend(token or [])
     if name == "home":
         problems.extend(page.evaluate(ABOVE_THE_FOLD))
+    problems.extend(page.evaluate(NAVIGATION_LINES))
+    problems.extend(page.evaluate(LABELS_BESIDE))
     return problems
 
 
