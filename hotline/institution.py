@@ -10,6 +10,7 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,12 @@ class Institution:
     logo: bytes | None = None
     logo_type: str = ""
 
-    @property
+    @cached_property
     def version(self) -> str:
-        """A short fingerprint of the tokens and logo, so a browser fetches them again when they change."""
+        """A short fingerprint of the tokens and logo, so a browser fetches them again when they change.
+
+        Every page links both with it: hashed once per process, not on every page (the logo may be 200 KB).
+        """
         digest = hashlib.sha256(repr((sorted(self.colours.items()), self.logo)).encode())
         return digest.hexdigest()[:12]
 
