@@ -19,7 +19,7 @@ def template_folder() -> str:
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the hotline app; raises a ConfigError, RoutingError or InstitutionError if misconfigured."""
+    """Build the hotline app; raises a ConfigError, RoutingError, NormsError or InstitutionError if misconfigured."""
     instance = config.instance_path()
     settings = config.load(instance, test_config)
     app = Flask(__name__, instance_path=str(instance), template_folder=template_folder())
@@ -38,7 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter = security.init_app(app)
     app.extensions["hotline.limiter"] = limiter
 
-    from hotline import admin, api, casework, errors, guide, info, reports, staff
+    from hotline import admin, api, casework, conditions, errors, guide, info, reports, staff
 
     budgets = security.budgets(limiter)
     errors.init_app(app)
@@ -48,5 +48,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     admin.init_app(app)
     info.init_app(app)
     guide.init_app(app)
+    conditions.init_app(app)
     api.init_app(app, budgets)  # after errors: it answers JSON for /api/ paths and defers to them elsewhere
     return app

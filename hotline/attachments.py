@@ -207,7 +207,7 @@ def _is_image(name: str, content_type: str) -> bool:
     return content_type.startswith("image/") or PurePath(name).suffix.lower() in IMAGE_SUFFIXES
 
 
-def _read(upload: FileStorage, max_bytes: int) -> Attachment:
+def read_upload(upload: FileStorage, max_bytes: int) -> Attachment:
     """Read one upload into memory and check its size."""
     name = safe_name(upload.filename or "")
     stream = upload.stream
@@ -267,7 +267,7 @@ def clean_attachments(uploads: list[FileStorage], max_bytes: int, budget: ImageB
     Every image's decoded size is read from its header and checked first, so a refused request
     decodes nothing; each image then takes its share of the process's budget while it is re-encoded.
     """
-    files = [_read(upload, max_bytes) for upload in uploads]
+    files = [read_upload(upload, max_bytes) for upload in uploads]
     for i, cost in enumerate(_check_budget(files, budget)):
         if cost is not None:
             with budget.gate.hold(cost):

@@ -21,10 +21,12 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None: SQLite in the instance folder
     "KEYS_DIR": "keys",
     "ROUTING_FILE": None,  # None: routing.toml in the instance folder, if present
+    "NORMS_FILE": None,  # None: norms.toml in the instance folder, if present (hotline/norms.toml says how)
     "INSTITUTION_FILE": None,  # None: institution.toml in the instance folder (institution.py)
     "RATELIMIT_STORAGE_URL": "memory://",
     "REPORT_LIMIT": "10 per hour",  # filed reports per client bucket, HTML and API together
     "STATUS_LIMIT": "60 per hour",
+    "AGREEMENT_READ_LIMIT": "30 per hour",  # agreements read by the fair-conditions check, per client bucket
     # Refused report submissions (a missing field, a bad envelope, a stale form, too large a body) spend a
     # budget of their own, so that no flood of them can use up the budget of reports that are filed.
     "MALFORMED_LIMIT": "30 per hour",
@@ -170,6 +172,7 @@ def load(instance: Path, test_config: dict[str, Any] | None = None) -> dict[str,
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{instance / 'hotline.sqlite3'}"
     settings["ROUTING_FILE"] = Path(settings["ROUTING_FILE"] or instance / "routing.toml")
+    settings["NORMS_FILE"] = Path(settings["NORMS_FILE"] or instance / "norms.toml")
     settings["INSTITUTION_FILE"] = Path(settings["INSTITUTION_FILE"] or instance / "institution.toml")
     settings["KEYS_DIR"] = Path(settings["KEYS_DIR"])
     return settings

@@ -8,6 +8,7 @@ from flask import Flask, current_app
 
 from hotline.attachments import ImageBudget
 from hotline.keyring import Keyring
+from hotline.norms import Norms
 from hotline.routing import Routing
 
 
@@ -24,3 +25,8 @@ def keyring(app: Flask | None = None) -> Keyring:
 def image_budget(app: Flask | None = None) -> ImageBudget:
     """Return the app's budget for decoding images, with its gate shared by this process's threads."""
     return cast(ImageBudget, (app or current_app).extensions["hotline.images"])
+
+
+def norms(app: Flask | None = None) -> Norms:
+    """Return the app's fair-conditions rules (the current app by default)."""
+    return cast(Norms, (app or current_app).extensions["hotline.norms"])

@@ -156,3 +156,17 @@ def nojs_page(browser: Any) -> Iterator[Watched]:
     yield watched
     context.close()
     assert not watched.violations, f"CSP violations: {watched.violations}"
+
+
+@pytest.fixture
+def scriptless_page(browser: Any) -> Iterator[Watched]:
+    """A page whose own scripts never load: what a student without JavaScript sees, still open to axe.
+
+    Chromium with JavaScript off also refuses page.evaluate, so axe could not run there.
+    """
+    context = browser.new_context()
+    context.route("**/*.js", lambda route: route.abort())
+    watched = watch(context.new_page())
+    yield watched
+    context.close()
+    assert not watched.violations, f"CSP violations: {watched.violations}"

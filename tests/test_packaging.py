@@ -62,8 +62,10 @@ def test_the_wheel_carries_the_catalogue_compiled_at_build_time(wheel: list[str]
 
 def test_the_wheel_ships_the_templates_and_data(wheel: list[str]) -> None:
     assert "hotline/templates/base.html" in wheel
-    assert "hotline/routing.toml" in wheel
     assert "hotline/api/openapi.json" in wheel
+    for data in sorted(ROOT.glob("hotline/*.toml")):  # every shipped table of rules: routing, norms, toolkit, guide
+        assert data.relative_to(ROOT).as_posix() in wheel
+    assert "hotline/conditions/reader.py" in wheel and "hotline/templates/conditions/check.html" in wheel
 
 
 def test_ci_runs_the_readme_test_command_verbatim_and_it_makes_its_own_venv() -> None:

@@ -76,7 +76,8 @@ def test_gunicorn_writes_no_access_log(gunicorn_logger: Any) -> None:
 
 
 def test_a_worker_does_not_load_what_only_the_cli_or_enrolment_needs(app: Flask) -> None:
-    """Alembic, Pillow and segno cost every worker megabytes: imported only when a command or a page uses them."""
-    code = "import sys, hotline.wsgi; print(sorted(m for m in ('alembic', 'PIL', 'segno') if m in sys.modules))"
+    """Alembic, Pillow, segno, pypdf and python-docx cost every worker megabytes: imported only when used."""
+    heavy = "('alembic', 'PIL', 'segno', 'pypdf', 'docx')"
+    code = f"import sys, hotline.wsgi; print(sorted(m for m in {heavy} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)  # noqa: S603
     assert done.stdout.strip() == "[]"

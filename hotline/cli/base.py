@@ -18,12 +18,14 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from hotline import backup, bundle, cases, config, create_app, crypto, db, institution, keyring, notify, routing
+from hotline.norms import NormsError
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 NOT_INITIALISED = "database not initialised: run `hotline init` or `hotline demo` first"
 DOMAIN_ERRORS = (
     config.ConfigError,
     routing.RoutingError,
+    NormsError,
     institution.InstitutionError,
     crypto.CryptoError,
     keyring.KeyringError,

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import agreements
 from conftest import PASSPHRASE, Account, Clock
 
 from hotline import auth, cases, crypto, models
@@ -118,3 +119,66 @@ def write_key_file(tmp_path: Path, key: crypto.PrivateKey) -> tuple[Path, dict[s
     path = tmp_path / "sleutel.json"
     path.write_text(json.dumps(document), "utf-8")
     return path, document
+
+
+# Adult terms that give every rule of the fair-conditions check a finding, nearly all of them problems.
+UNFAIR = {
+    "start": "1-2-2027",
+    "end": "30-6-2027",
+    "hours_per_week": "61",
+    "longest_day": "13",
+    "days_per_week": "7",
+    "night_work": "yes",
+    "weekend_work": "yes",
+    "under_18": "no",
+    "allowance": "0",
+    "allowance_period": "month",
+    "tasks": "Bedden opmaken, wassen en in de nachtdienst alleen op de afdeling staan",
+    "tasks_match": "no",
+    "staff_signals": ["rostered", "replaces_staff", "covers_absence", "beyond_competence"],
+    "learning_plan": "no",
+    "evaluations": "no",
+    "supervisor": "no",
+    "contact_moments": "1",
+    "sector": "healthcare",
+    "written_agreement": "yes",
+    "parts": ["parties", "period"],
+}
+
+
+def fill_terms(page: Any, terms: dict[str, str | list[str]]) -> None:
+    """Answer the questions of the check's form as a student does: type, click the radio buttons and boxes, choose."""
+    form = page.locator("form.meldpunt-check-form")
+    for name, value in terms.items():
+        if isinstance(value, list):
+            for code in value:
+                form.locator(f"input[name={name}][value='{code}']").check()
+        elif name == "sector":
+            form.locator("#sector").select_option(value)
+        elif form.locator(f"input[type=radio][name={name}]").count():
+            form.locator(f"input[name={name}][value='{value}']").check()
+        else:
+            form.locator(f"#{name}").fill(value)
+
+
+def check_terms(page: Any, base: str, terms: dict[str, str | list[str]]) -> None:
+    """Fill in the check's form, send it and wait for the outcome."""
+    page.goto(f"{base}/check")
+    fill_terms(page, terms)
+    page.click("form.meldpunt-check-form button[type=submit]")
+    page.wait_for_selector("[data-rule]")
+
+
+def write_agreement(folder: Path) -> Path:
+    """Write a hogeschool's three-party agreement as a Word file (.docx), for the check to read."""
+    path = folder / "stageovereenkomst.docx"
+    path.write_bytes(agreements.docx_file(agreements.DUTCH_THREE_PARTY))
+    return path
+
+
+def read_agreement(page: Any, base: str, path: Path) -> None:
+    """Upload an agreement on the check's page and wait for the form it fills in."""
+    page.goto(f"{base}/check")
+    page.set_input_files("#agreement", str(path))
+    with page.expect_navigation():
+        page.click("form[action$='/check/read'] button[type=submit]")

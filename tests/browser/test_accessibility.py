@@ -9,31 +9,16 @@ on any violation).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from browser_fixtures import Watched, watch
 from browser_helpers import choose_category, violations
 from conftest import file_report
 from flask.testing import FlaskClient
 
 ADVICE = "/guide/advice?category=discrimination.origin&phase=during&urgency=ongoing&crime=no&wish=action"
 FILLED = "discrimination.origin"
-
-
-@pytest.fixture
-def scriptless_page(browser: Any) -> Iterator[Watched]:
-    """A page whose own scripts never load: what a student without JavaScript sees, still open to axe.
-
-    Chromium with JavaScript off also refuses page.evaluate, so axe could not run there.
-    """
-    context = browser.new_context()
-    context.route("**/*.js", lambda route: route.abort())
-    watched = watch(context.new_page())
-    yield watched
-    context.close()
-    assert not watched.violations, f"CSP violations: {watched.violations}"
 
 
 def submit_without_browser_checks(page: Any, form: str) -> None:

@@ -22,12 +22,16 @@ from typing import Any
 import pytest
 from browser_fixtures import Watched, serve, watch
 from browser_helpers import (
+    UNFAIR,
+    check_terms,
     choose_and_continue,
     file_with_js,
     log_in_and_unlock,
     log_in_with_browser,
     open_status,
+    read_agreement,
     violations,
+    write_agreement,
     write_key_file,
 )
 from conftest import Account, Clock, DemoMaterial, file_report, fresh_database, log_in, make_account, make_app
@@ -53,6 +57,7 @@ class Site:
     handler: Account
     clock: Clock
     key_file: Path
+    agreement: Path
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +87,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, material: DemoMaterial) -> It
         file_report(client, category="misuse.tasks", description="Ik doe alleen koffie- en kopieerwerk.")
         key_file, _document = write_key_file(folder, key)
         with serve(app) as base:
-            yield Site(base, token, case_id, handler, clock, key_file)
+            yield Site(base, token, case_id, handler, clock, key_file, write_agreement(folder))
         app.extensions["hotline.engine"].dispose()
 
 
@@ -96,6 +101,7 @@ def open_page(name: str, watched: Watched, site: Site) -> None:
         "guide-advice": ADVICE,
         "toolkit-discrimination": "/info/discrimination",
         "toolkit-misuse": "/info/misuse",
+        "check": "/check",
     }
     if name in paths:
         page.goto(base + paths[name])
@@ -111,6 +117,10 @@ def open_page(name: str, watched: Watched, site: Site) -> None:
         page.goto(f"{base}/casework/inbox/hbo-ict")
     elif name == "case":
         log_in_and_unlock(watched, base, site.clock, site.handler, site.case_id, site.key_file)
+    elif name == "check-result":
+        check_terms(page, base, UNFAIR)
+    elif name == "check-upload":
+        read_agreement(page, base, site.agreement)
     else:
         raise AssertionError(f"no way to open {name}")
 
@@ -127,6 +137,9 @@ PAGES = [
     "toolkit-misuse",
     "inbox",
     "case",
+    "check",
+    "check-result",
+    "check-upload",
 ]
 
 # Each returns what is wrong, as sentences; page.evaluate runs through DevTools, whatever the page's CSP.
