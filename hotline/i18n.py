@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import flask_babel
-from flask import Flask, g, has_app_context, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 
 LANGUAGES = ("nl", "en")
 COOKIE = "lang"
@@ -22,7 +22,9 @@ def select_locale() -> str:
     Both hold only "nl" or "en", a choice many students share, so neither identifies anyone.
     """
     if has_request_context():
-        for choice in (request.args.get(COOKIE, ""), request.cookies.get(COOKIE, "")):
+        # The portal names its own language cookie: the two sides share no cookie, not even this one.
+        cookie = current_app.config.get("LANGUAGE_COOKIE", COOKIE)
+        for choice in (request.args.get(COOKIE, ""), request.cookies.get(cookie, "")):
             if choice in LANGUAGES:
                 return choice
     return "nl"

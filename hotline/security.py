@@ -77,13 +77,19 @@ class BoundedJSONProvider(DefaultJSONProvider):
 _LISTENING = re.compile(r"\s*\* Running on ")
 
 
+# A one-time login link (the portal's /invite/<secret>) carries its secret in the path: a log line must not.
+_LINK_SECRET = re.compile(r"(/invite/)(?!new\b)[A-Za-z0-9_-]{16,}")
+
+
 class AddressFilter(logging.Filter):
-    """Redact anything that looks like an IP address from a log record, but for where the server listens."""
+    """Redact anything that looks like an IP address, or a login link's secret, from a log record (but for where
+    the server listens)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if record.name == "werkzeug" and _LISTENING.match(message):
             return True
+        message = _LINK_SECRET.sub(r"\1[secret removed]", message)
         record.msg, record.args = _ADDRESS.sub("[address removed]", message), None
         return True
 

@@ -1,4 +1,5 @@
-"""The WSGI entry point for production servers: `gunicorn -c gunicorn.conf.py hotline.wsgi:app`.
+"""The WSGI entry points for production servers: `gunicorn -c gunicorn.conf.py hotline.wsgi:app` for the
+hotline, and `hotline.wsgi:portal` for the portal, each on a host name (and in processes) of its own.
 
 Settings come from the environment (HOTLINE_*) or .env, as for `hotline run`. The app keeps
 nothing in process memory that other processes need: run as many instances as the database
@@ -54,5 +55,32 @@ def application() -> Flask:
     return app
 
 
+def portal_application() -> Flask:
+    """Build the portal and refuse to serve a database without its schema, or without its institution.toml."""
+    from hotline.portal import create_portal_app
+    from hotline.portal import db as portal_db
+
+    portal = create_portal_app()
+    try:
+        if not portal_db.is_initialised(portal):
+            raise config.ConfigError("the portal's database has no tables yet: run `hotline init` first")
+    finally:
+        portal.extensions[portal_db.ENGINE].dispose()
+    institution.require(portal)
+    return portal
+
+
+def __getattr__(name: str) -> Flask:
+    """Build the app a server names, and only that one: the portal's host needs none of the hotline's settings."""
+    built: dict[str, Flask] = globals().setdefault("_built", {})
+    if name not in built:
+        if name == "app":
+            built[name] = application()
+        elif name == "portal":
+            built[name] = portal_application()
+        else:
+            raise AttributeError(name)
+    return built[name]
+
+
 return_large_buffers()
-app = application()

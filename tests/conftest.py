@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
+from werkzeug.test import Client, encode_multipart
 
 from hotline import accounts, auth, create_app, crypto, db, demo
 from hotline.institution import write_example as write_example_institution
@@ -355,3 +355,53 @@ def log_in(client: FlaskClient, clock: Clock, account: Account, *, prove: bool =
         if page.status_code == 200:
             assert prove_key(client, account, PRIVATE_KEYS[account.kid], page).status_code == 200
     return response
+
+
+@contextmanager
+def fresh_portal_database(folder: Path) -> Iterator[str]:
+    """SQLite in the folder, or a clean PostgreSQL database of its own beside HOTLINE_TEST_DATABASE_URL's."""
+    url = os.environ.get("HOTLINE_TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{folder / 'portal.sqlite3'}"
+        return
+    server = make_url(url)
+    portal_url = server.set(database=f"{server.database}_portal").render_as_string(hide_password=False)
+    admin = db.make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": f"{server.database}_portal"}
+        )
+        if exists.first() is None:
+            connection.execute(text(f'CREATE DATABASE "{server.database}_portal"'))
+    admin.dispose()
+    engine = db.make_engine(portal_url)
+    reset = "DROP SCHEMA public CASCADE; CREATE SCHEMA public"
+    with engine.begin() as connection:
+        connection.execute(text(reset))
+    yield portal_url
+    with engine.begin() as connection:
+        connection.execute(text(reset))
+    engine.dispose()
+
+
+@pytest.fixture
+def portal(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The portal beside the test hotline: its own migrated database, secret and cookie."""
+    from hotline.portal import create_portal_app
+    from hotline.portal import db as portal_db
+
+    with fresh_portal_database(tmp_path) as url:
+        monkeypatch.setenv("HOTLINE_PORTAL_DATABASE_URL", url)
+        monkeypatch.setenv("HOTLINE_PORTAL_SECRET_KEY", secrets.token_hex(32))
+        made = create_portal_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+        portal_db.upgrade(made)
+        yield made
+        made.extensions[portal_db.ENGINE].dispose()
+
+
+@pytest.fixture
+def both(app: Flask, portal: Flask) -> Client:
+    """One client for both apps as `hotline run` serves them: the hotline at /, the portal under /portal."""
+    from hotline.portal import mount
+
+    return Client(mount(app, portal))

@@ -27,8 +27,9 @@ def import_wsgi(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def test_wsgi_refuses_a_database_without_tables(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    wsgi = import_wsgi(monkeypatch)
     with pytest.raises(config.ConfigError, match="hotline init"):
-        import_wsgi(monkeypatch)
+        wsgi.app  # noqa: B018  (gunicorn looks the app up by its name, and is refused)
 
 
 def test_wsgi_serves_a_migrated_instance(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,6 +79,28 @@ def test_gunicorn_writes_no_access_log(gunicorn_logger: Any) -> None:
 def test_a_worker_does_not_load_what_only_the_cli_or_enrolment_needs(app: Flask) -> None:
     """Alembic, Pillow, segno, pypdf and python-docx cost every worker megabytes: imported only when used."""
     heavy = "('alembic', 'PIL', 'segno', 'pypdf', 'docx')"
-    code = f"import sys, hotline.wsgi; print(sorted(m for m in {heavy} if m in sys.modules))"
+    code = f"import sys, hotline.wsgi; hotline.wsgi.app; print(sorted(m for m in {heavy} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)  # noqa: S603
     assert done.stdout.strip() == "[]"
+
+
+def test_the_portal_host_builds_only_the_portal(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """gunicorn hotline.wsgi:portal: the portal's host needs none of the hotline's secrets, and gets no hotline app."""
+    from hotline.portal import create_portal_app
+    from hotline.portal import db as portal_db
+
+    monkeypatch.setenv("HOTLINE_PORTAL_DATABASE_URL", f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+    monkeypatch.setenv("HOTLINE_PORTAL_SECRET_KEY", "p" * 64)
+    monkeypatch.setenv("HOTLINE_PORTAL_PATH", "/")
+    monkeypatch.delenv("HOTLINE_SECRET_KEY")
+    wsgi = import_wsgi(monkeypatch)
+    with pytest.raises(config.ConfigError, match="portal's database has no tables"):
+        wsgi.portal  # noqa: B018
+    migrated = create_portal_app()
+    portal_db.upgrade(migrated)
+    migrated.extensions[portal_db.ENGINE].dispose()
+    served = import_wsgi(monkeypatch)
+    portal = served.portal
+    assert portal.test_client().get("/login").status_code == 200
+    assert set(vars(served)["_built"]) == {"portal"}  # the hotline app was never built
+    portal.extensions[portal_db.ENGINE].dispose()

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from hotline import backup, bundle, cases, config, create_app, crypto, db, institution, keyring, notify, routing
 from hotline.norms import NormsError
+from hotline.portal.config import PortalConfigError
+from hotline.portal.placements.catalogue import CatalogueError
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 NOT_INITIALISED = "database not initialised: run `hotline init` or `hotline demo` first"
@@ -26,6 +28,8 @@ DOMAIN_ERRORS = (
     config.ConfigError,
     routing.RoutingError,
     NormsError,
+    PortalConfigError,
+    CatalogueError,
     institution.InstitutionError,
     crypto.CryptoError,
     keyring.KeyringError,

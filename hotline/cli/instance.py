@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import click
+from flask import Flask
 from sqlalchemy import select
 
 from hotline import accounts, auth, cases, config, create_app, crypto, db, demo, extensions, keyring, security
@@ -22,14 +23,26 @@ from hotline.cli.base import (
 from hotline.institution import require as require_institution
 from hotline.institution import write_example as write_example_institution
 from hotline.models import Destination
+from hotline.portal import config as portal_config
+from hotline.portal import create_portal_app, mount
+from hotline.portal import db as portal_db
+from hotline.portal import demo as portal_demo
+from hotline.portal.config import PortalConfigError
 
 
 @cli.command()
 def init() -> None:
-    """Create or migrate the database."""
+    """Create or migrate the hotline's database, and the portal's (a database of its own)."""
     with app_session(require_db=False) as (app, _session):
         db.upgrade(app)
     click.echo(f"database ready: {where(app.config['DATABASE_URL'])}")
+    url = portal_config.database_url(config.instance_path())
+    engine = db.make_engine(url)
+    try:
+        portal_db.migrate(engine, url)
+    finally:
+        engine.dispose()
+    click.echo(f"portal database ready: {where(url)}")
 
 
 @cli.command()
@@ -45,13 +58,34 @@ def run(host: str, port: int) -> None:
     require_institution(app)
     if app.config["DEMO"]:
         click.echo("warning: demo instance: not for real reports", err=True)
+    portal = portal_app()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"serving Meldpunt Stages on http://{shown}:{port}/ (Ctrl+C to stop)")
+    if portal is not None:
+        click.echo(f"and the portal, an app of its own, on http://{shown}:{port}{portal.config['PATH']}/")
+    served = app if portal is None else mount(app, portal)
     try:
-        run_simple(host, port, app, request_handler=security.AnonymousRequestHandler, threaded=True)
+        run_simple(host, port, served, request_handler=security.AnonymousRequestHandler, threaded=True)
     finally:
         app.extensions["hotline.engine"].dispose()
+        if portal is not None:
+            portal.extensions[portal_db.ENGINE].dispose()
+
+
+def portal_app() -> Flask | None:
+    """Build the portal to serve beside the hotline; None, with a line saying why, when it has no secret yet."""
+    try:
+        portal = create_portal_app()
+    except PortalConfigError as error:
+        if "HOTLINE_PORTAL_SECRET_KEY" not in str(error) or "missing" not in str(error):
+            raise
+        click.echo(f"the portal is not served: {error}", err=True)
+        return None
+    if not portal_db.is_initialised(portal):
+        portal.extensions[portal_db.ENGINE].dispose()
+        raise HotlineError("the portal's database has no tables yet: run `hotline init` first")
+    return portal
 
 
 def show_code(instance: Path, username: str) -> None:
@@ -101,6 +135,7 @@ def demo_command(reset: bool, code_for: str | None) -> None:
         raise HotlineError(f"the {where(url)} already holds cases: give the demo an empty database")
     if exists:
         demo.reset(instance, keys_dir)
+        portal_demo.reset(instance)
 
     passphrase = crypto.generate_passphrase()
     institution = demo.make_institution(instance, keys_dir, passphrase)
@@ -113,6 +148,7 @@ def demo_command(reset: bool, code_for: str | None) -> None:
         demo.populate(session, instance, keys_dir, made, None)
         passwords = demo.add_accounts(session, extensions.keyring(app), made)
         names = {d.slug: d.name for d in session.scalars(select(Destination))}
+    portal_passwords = make_portal_demo(instance)
 
     click.echo("warning: demo instance: not for real reports", err=True)
     click.echo(f"Demo instance: {instance}")
@@ -131,11 +167,27 @@ def demo_command(reset: bool, code_for: str | None) -> None:
     for username, password in passwords.items():
         role = "admin, sees no cases" if username == demo.ADMIN else f"handler of {username}"
         click.echo(f"  {username:<20} {password}  ({role})")
+    click.echo("The portal (placements, supervision), an app of its own: log in at /portal/login as")
+    for username, password in portal_passwords.items():
+        role, name, _programme = portal_demo.PEOPLE[username]
+        click.echo(f"    {username:<18} {password}  ({role}: {name}, made up)")
     click.echo("Next steps:")
     click.echo("  hotline run                  then open http://127.0.0.1:5000 and file a report")
     click.echo("  hotline cases list")
     click.echo("  hotline cases export ID -o case.json")
     click.echo(f"  hotline decrypt case.json --key {instance / demo.DEMO_KEYS / 'hbo-ict.key.json'}")
+
+
+def make_portal_demo(instance: Path) -> dict[str, str]:
+    """Give the portal its own demo secret and database, with a made-up person in every role."""
+    portal_config.make_demo_secret(instance)
+    portal = create_portal_app()
+    try:
+        portal_db.upgrade(portal)
+        with portal.app_context():
+            return portal_demo.populate(portal_db.get_session())
+    finally:
+        portal.extensions[portal_db.ENGINE].dispose()
 
 
 @cli.command()

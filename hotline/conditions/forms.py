@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
 from hotline.i18n import gettext as _
 from hotline.norms import ALLOWANCE_PERIODS, FIELDS, TASKS_MATCH, Terms
+from hotline.norms_input import FieldError, parse_date, parse_euros, parse_minutes
+from hotline.norms_text import term_labels as labels
 
-__all__ = ["FIELDS", "TermsForm", "labels", "parse"]
+__all__ = ["FIELDS", "TermsForm", "labels", "parse"]  # labels: the terms' names, from hotline.norms_text
 from hotline.taxonomy import SECTORS
 
 MAX_TASKS_CHARS = 2000
 MAX_EUROS = Decimal(100_000)
 STAFF_SIGNALS = ("rostered", "replaces_staff", "covers_absence", "beyond_competence")
 YES_NO = {"yes": True, "no": False}
-DATE_DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
-HOURS = re.compile(r"(\d{1,3})(?:[.,](\d{1,2}))?")
-HOURS_MINUTES = re.compile(r"(\d{1,3}):([0-5]\d)")
-MONEY_NOISE = re.compile(r"€|eur(?:o|os)?\b|,-|\s", re.IGNORECASE)
-
-
-class FieldError(ValueError):
-    """A value a student typed cannot be read; the message says how to write it."""
 
 
 @dataclass
@@ -37,67 +29,6 @@ class TermsForm:
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     terms: Terms | None = None
-
-
-def labels() -> dict[str, str]:
-    """Return the question each field answers, short, in the current language (for errors and 'not checked')."""
-    return {
-        "start": _("Begindatum"),
-        "end": _("Einddatum"),
-        "hours_per_week": _("Uren per week"),
-        "longest_day": _("Langste werkdag"),
-        "days_per_week": _("Werkdagen per week"),
-        "night_work": _("Nachtwerk"),
-        "weekend_work": _("Werken in het weekend"),
-        "under_18": _("Jonger dan 18"),
-        "allowance": _("Stagevergoeding"),
-        "allowance_period": _("Waar de vergoeding voor is"),
-        "tasks": _("Taken"),
-        "tasks_match": _("Taken passen bij leerdoelen"),
-        "staff_signals": _("Ingezet als personeel"),
-        "learning_plan": _("Stageplan met leerdoelen"),
-        "evaluations": _("Evaluatie van leerdoelen"),
-        "supervisor": _("Begeleider bij de stagebieder"),
-        "contact_moments": _("Contactmomenten met de opleiding"),
-        "sector": _("Sector"),
-        "written_agreement": _("Schriftelijke overeenkomst"),
-        "parts": _("Onderdelen van de overeenkomst"),
-    }
-
-
-def parse_date(text: str) -> dt.date:
-    """Read 2027-02-01 (as a date field sends it) or 1-2-2027."""
-    try:
-        if found := DATE_DMY.fullmatch(text):
-            return dt.date(int(found[3]), int(found[2]), int(found[1]))
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise FieldError(_("Schrijf een datum als 1-2-2027.")) from exc
-
-
-def parse_minutes(text: str) -> int:
-    """Read hours as 40, 37,5, 37.5 or 37:30, into minutes."""
-    if found := HOURS_MINUTES.fullmatch(text):
-        return int(found[1]) * 60 + int(found[2])
-    if found := HOURS.fullmatch(text):
-        fraction = Decimal(f"0.{found[2]}") if found[2] else Decimal(0)
-        return int(found[1]) * 60 + int((fraction * 60).to_integral_value())
-    raise FieldError(_("Schrijf de uren als 40, 37,5 of 37:30."))
-
-
-def parse_euros(text: str) -> Decimal:
-    """Read an amount as 500, 500,-, € 1.250,50, 1,250.50 or 4,50: a separator before 1 or 2 final digits is decimal."""
-    bare = MONEY_NOISE.sub("", text)
-    whole, _sep, cents = bare.rpartition(",") if "," in bare[-3:] else bare.rpartition(".")
-    if not whole or len(cents) == 3:  # no separator, or 1.250 / 1,250: thousands
-        whole, cents = bare, ""
-    digits = re.sub(r"[.,]", "", whole)
-    if not digits.isdigit() or (cents and not cents.isdigit()):
-        raise FieldError(_("Schrijf het bedrag als 500 of 4,50."))
-    try:
-        return Decimal(f"{digits}.{cents or 0}")
-    except InvalidOperation as exc:
-        raise FieldError(_("Schrijf het bedrag als 500 of 4,50.")) from exc
 
 
 def _count(text: str, low: int, high: int) -> int:

@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
 
-from hotline import attachments
-from hotline.conditions import forms, present
+from hotline import attachments, norms_text
+from hotline.conditions import forms
 from hotline.conditions.fields import Suggestion
 from hotline.extensions import norms, routing
 from hotline.i18n import gettext as _
@@ -76,10 +76,10 @@ def check() -> tuple[str, int]:
         form=form,
         choices=choices(),
         labels=forms.labels(),
-        shown=present.grouped(findings, norms()),
-        unanswered=present.unanswered(findings),
+        shown=norms_text.grouped(findings, norms()),
+        unanswered=norms_text.unanswered(findings),
         worst=worst(findings),
-        outcomes=present.outcome_labels(),
+        outcomes=norms_text.outcome_labels(),
         categories={code: label(c.label) for code, c in routing().categories.items()},
     ), 200
 

@@ -8,12 +8,14 @@ of more than two lines, a label that runs under its radio button or checkbox, an
 violation or script error.
 
 One instance serves every case (module scope): a filed report with a follow-up and a reply, and an enrolled
-handler of HBO-ICT whose key file opens it.
+handler of HBO-ICT whose key file opens it; beside it the portal (`hotline run` serves both), after a matching round
+that proposed a student to a host (tests/browser/portal_pages.py).
 """
 
 from __future__ import annotations
 
 import io
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +36,24 @@ from browser_helpers import (
     write_agreement,
     write_key_file,
 )
-from conftest import Account, Clock, DemoMaterial, file_report, fresh_database, log_in, make_account, make_app
+from conftest import (
+    Account,
+    Clock,
+    DemoMaterial,
+    file_report,
+    fresh_database,
+    fresh_portal_database,
+    log_in,
+    make_account,
+    make_app,
+)
+from portal_pages import HOST, OFFICE, STUDENT, proposed_world
+from portal_pages import log_in as log_in_to_portal
 from sqlalchemy import select
 
 from hotline import auth, cases, crypto, models
+from hotline.portal import create_portal_app, mount
+from hotline.portal import db as portal_db
 
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 VIEWPORTS = {390: {"width": 390, "height": 844}, 1280: {"width": 1280, "height": 800}}
@@ -64,7 +80,11 @@ class Site:
 def site(tmp_path_factory: pytest.TempPathFactory, material: DemoMaterial) -> Iterator[Site]:
     """Serve one instance for the module: three reports to HBO-ICT, the first with a follow-up and a reply."""
     folder = tmp_path_factory.mktemp("screenshots")
-    with pytest.MonkeyPatch.context() as monkeypatch, fresh_database(folder) as url:
+    with (
+        pytest.MonkeyPatch.context() as monkeypatch,
+        fresh_database(folder) as url,
+        fresh_portal_database(folder) as portal_url,
+    ):
         monkeypatch.setattr(crypto, "PBKDF2_ITERATIONS", 1000)  # as the cheap_kdf and cheap_argon2 fixtures
         monkeypatch.setattr(auth, "ARGON2_MEMORY_KIB", 64)
         monkeypatch.setattr(auth, "ARGON2_ITERATIONS", 1)
@@ -86,8 +106,14 @@ def site(tmp_path_factory: pytest.TempPathFactory, material: DemoMaterial) -> It
         file_report(client, category="labour.working_hours", description="Ik werk elke week 45 uur.")
         file_report(client, category="misuse.tasks", description="Ik doe alleen koffie- en kopieerwerk.")
         key_file, _document = write_key_file(folder, key)
-        with serve(app) as base:
+        monkeypatch.setenv("HOTLINE_PORTAL_DATABASE_URL", portal_url)
+        monkeypatch.setenv("HOTLINE_PORTAL_SECRET_KEY", secrets.token_hex(32))
+        portal = create_portal_app({"TESTING": True})
+        portal_db.upgrade(portal)
+        proposed_world(portal)
+        with serve(mount(app, portal)) as base:  # type: ignore[arg-type]
             yield Site(base, token, case_id, handler, clock, key_file, write_agreement(folder))
+        portal.extensions[portal_db.ENGINE].dispose()
         app.extensions["hotline.engine"].dispose()
 
 
@@ -121,9 +147,25 @@ def open_page(name: str, watched: Watched, site: Site) -> None:
         check_terms(page, base, UNFAIR)
     elif name == "check-upload":
         read_agreement(page, base, site.agreement)
+    elif name in PORTAL:
+        username, path = PORTAL[name]
+        if username:
+            log_in_to_portal(page, base, username)
+        page.goto(f"{base}/portal{path}")
     else:
         raise AssertionError(f"no way to open {name}")
 
+
+# The portal's pages: who is logged in (nobody for the login page itself), and the path.
+PORTAL = {
+    "portal-login": (None, "/login"),
+    "portal-student-home": (STUDENT[0], "/"),
+    "portal-student-wish": (STUDENT[0], "/wish"),
+    "portal-student-offers": (STUDENT[0], "/offers"),
+    "portal-office-offers": (OFFICE[0], "/office/offers"),
+    "portal-office-shortages": (OFFICE[0], "/office/shortages"),
+    "portal-host-proposals": (HOST[0], "/host/proposals"),
+}
 
 PAGES = [
     "home",
@@ -140,6 +182,7 @@ PAGES = [
     "check",
     "check-result",
     "check-upload",
+    *PORTAL,
 ]
 
 # Each returns what is wrong, as sentences; page.evaluate runs through DevTools, whatever the page's CSP.
@@ -230,7 +273,7 @@ def test_page_looks_right(
 ) -> None:
     watched = screen(width)
     page = watched.page
-    page.goto(f"{site.base}/lang/{language}?next=/")
+    page.goto(f"{site.base}{'/portal' if name in PORTAL else ''}/lang/{language}?next=/")
     open_page(name, watched, site)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{language}-{width}-{name}.png"), full_page=True)

@@ -1,0 +1,1 @@
+"""Portal accounts: who logs in, in which role, through SURFconext (OIDC) or a local account."""

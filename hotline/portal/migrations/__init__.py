@@ -1,0 +1,1 @@
+"""The portal's Alembic history, apart from the hotline's."""

@@ -1,0 +1,31 @@
+"""Every portal model, imported once so that the metadata (and Alembic) knows each table."""
+
+from __future__ import annotations
+
+from hotline.portal.accounts.models import User
+from hotline.portal.placements.models import (
+    Host,
+    Invitation,
+    MatchingRound,
+    Offer,
+    OfferArea,
+    OfferProgramme,
+    Proposal,
+    Ranking,
+    Wish,
+    WishArea,
+)
+
+__all__ = [
+    "Host",
+    "Invitation",
+    "MatchingRound",
+    "Offer",
+    "OfferArea",
+    "OfferProgramme",
+    "Proposal",
+    "Ranking",
+    "User",
+    "Wish",
+    "WishArea",
+]

@@ -1,0 +1,1 @@
+"""The placements office: offers, learning wishes, suggestions and matching rounds."""
