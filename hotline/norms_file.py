@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-import tomllib
 from collections.abc import Iterable
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hotline import tables
 from hotline.norms import (
     ALLOWANCE_PERIODS,
     FIELDS,
@@ -189,14 +188,6 @@ def parse(data: dict[str, Any]) -> Norms:
     return Norms(sources, figures, parts, signals, rules)
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        both = isinstance(value, dict) and isinstance(merged.get(key), dict)
-        merged[key] = _merge(merged[key], value) if both else value
-    return merged
-
-
 def _looser(bound: str, default: Any, value: Any) -> bool:
     return bool(value > default) if bound == "max" else bool(value < default)
 
@@ -238,20 +229,15 @@ def loosened(default: dict[str, Any], merged: dict[str, Any]) -> Iterable[str]:
 
 def load(override: Path | None = None) -> Norms:
     """Load the shipped norms.toml, merged with an instance override that may tighten but not loosen it."""
-    default = tomllib.loads(resources.files("hotline").joinpath("norms.toml").read_text("utf-8"))
-    data = default
-    if override is not None and override.exists():
-        try:
-            data = _merge(default, tomllib.loads(override.read_text("utf-8")))
-        except tomllib.TOMLDecodeError as exc:
-            raise NormsError(f"{override}: {exc}") from exc
-        try:
-            problems = list(loosened(default, data))
-        except (AttributeError, TypeError, KeyError) as exc:
-            raise NormsError(f"{override} mistypes {exc}") from exc
-        if problems:
-            raise NormsError(
-                f"{override} loosens what the law sets; an institution may tighten a legal rule, not loosen it: "
-                + "; ".join(problems)
-            )
+    default = tables.shipped("hotline", "norms.toml")
+    data = tables.load("hotline", "norms.toml", override, NormsError)
+    try:
+        problems = list(loosened(default, data))  # none without an override: the shipped norms hold themselves
+    except (AttributeError, TypeError, KeyError) as exc:
+        raise NormsError(f"{override} mistypes {exc}") from exc
+    if problems:
+        raise NormsError(
+            f"{override} loosens what the law sets; an institution may tighten a legal rule, not loosen it: "
+            + "; ".join(problems)
+        )
     return parse(data)

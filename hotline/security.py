@@ -77,8 +77,9 @@ class BoundedJSONProvider(DefaultJSONProvider):
 _LISTENING = re.compile(r"\s*\* Running on ")
 
 
-# A one-time login link (the portal's /invite/<secret>) carries its secret in the path: a log line must not.
-_LINK_SECRET = re.compile(r"(/invite/)(?!new\b)[A-Za-z0-9_-]{16,}")
+# A one-time login link (the portal's /invite/<secret>) and a calendar feed (/calendar/<secret>.ics) carry their
+# secret in the path: a log line must not.
+_LINK_SECRET = re.compile(r"(/(?:invite|calendar)/)(?!new\b)[A-Za-z0-9_-]{16,}")
 
 
 class AddressFilter(logging.Filter):

@@ -9,12 +9,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 from test_portal import log_in, person
-from test_portal_rounds import add_host, add_offer, add_wish
+from test_portal_rounds import END, START, add_host, add_offer, add_wish
 from werkzeug.test import Client
 
 from hotline.portal.accounts.models import User
 from hotline.portal.db import get_session
+from hotline.portal.extensions import supervision
 from hotline.portal.placements.models import MatchingRound, Proposal
+from hotline.portal.supervision import plans
+from hotline.portal.supervision.models import CheckIn, Signal
 
 ANYONE = "anyone"  # no login needed (the login itself, the language, the institution's face, links by mail)
 ROLES = ("student", "supervisor", "office", "host")
@@ -69,6 +72,30 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "placements_rounds.host_proposals": ("host",),
     "placements_rounds.host_proposal": ("host",),
     "placements_rounds.answer": ("host",),
+    "supervision_feeds.feed_form": ("student", "supervisor"),
+    "supervision_feeds.make_feed": ("student", "supervisor"),
+    "supervision_feeds.revoke_feed": ("student", "supervisor"),
+    "supervision_feeds.ics": (ANYONE,),  # the secret in the URL is the key: a calendar client cannot log in
+    "supervision_plans.placements": ("office",),
+    "supervision_plans.create_placement": ("office",),
+    "supervision_plans.from_proposal": ("office",),
+    "supervision_plans.assign": ("office",),
+    "supervision_plans.supervised": ("supervisor",),
+    "supervision_plans.placement_page": ("supervisor", "office"),
+    "supervision_plans.add_moment": ("supervisor",),
+    "supervision_plans.move_moment": ("supervisor",),
+    "supervision_plans.remove_moment": ("supervisor",),
+    "supervision_plans.record_moment": ("supervisor",),
+    "supervision_plans.student_plan": ("student",),
+    "supervision_plans.ask_moment": ("student",),
+    "supervision_plans.overview": ("office",),
+    "supervision_signals.checkin_list": ("student",),
+    "supervision_signals.checkin_form": ("student",),
+    "supervision_signals.answer": ("student",),
+    "supervision_signals.signal_list": ("supervisor",),
+    "supervision_signals.signal_page": ("supervisor",),
+    "supervision_signals.handle": ("supervisor",),
+    "supervision_signals.escalated_list": ("office",),
 }
 
 
@@ -104,6 +131,13 @@ def world(portal: Flask) -> dict[str, str]:
             status="proposed",
         )
         session.add(proposal)
+        fields = plans.PlacementFields(
+            users["student"].id, users["supervisor"].id, "hbo-ict", "Zorggroep Zuid", START, END, 36 * 60, "Testen"
+        )
+        placement = plans.create_placement(session, fields, supervision(portal).for_programme("hbo-ict"), START)
+        checkin = CheckIn(id=secrets.token_hex(16), placement_id=placement.id, due_on=dt.date.today())
+        signal = Signal(id=secrets.token_hex(16), placement_id=placement.id, kind="unsafe", raised_on=dt.date.today())
+        session.add_all([checkin, signal])
         session.commit()
         return {
             "host_id": host.id,
@@ -111,6 +145,10 @@ def world(portal: Flask) -> dict[str, str]:
             "proposed_offer_id": proposed.id,
             "round_id": made.id,
             "proposal_id": proposal.id,
+            "placement_id": placement.id,
+            "moment_id": placement.moments[0].id,
+            "checkin_id": checkin.id,
+            "signal_id": signal.id,
             "secret": "x" * 43,
             "language": "en",
             "filename": "css/hotline.css",

@@ -34,10 +34,11 @@ PORTAL_MAY_IMPORT = {
     "hotline.private_files",
     "hotline.security",
     "hotline.smtp",
+    "hotline.tables",
     "hotline.taxonomy",
 }
 # Where the hotline may name the portal: the command line and the WSGI entry points, which start both.
-MAY_IMPORT_PORTAL = {"hotline/cli/base.py", "hotline/cli/instance.py", "hotline/wsgi.py"}
+MAY_IMPORT_PORTAL = {"hotline/cli/base.py", "hotline/cli/instance.py", "hotline/cli/portal.py", "hotline/wsgi.py"}
 HOTLINE_IDENTIFIERS = ("case", "token", "digest", "lookup", "envelope", "destination", "handler", "kid")
 
 

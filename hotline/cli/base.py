@@ -21,6 +21,7 @@ from hotline import backup, bundle, cases, config, create_app, crypto, db, insti
 from hotline.norms import NormsError
 from hotline.portal.config import PortalConfigError
 from hotline.portal.placements.catalogue import CatalogueError
+from hotline.portal.supervision.settings import SupervisionSettingsError
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 NOT_INITIALISED = "database not initialised: run `hotline init` or `hotline demo` first"
@@ -30,6 +31,7 @@ DOMAIN_ERRORS = (
     NormsError,
     PortalConfigError,
     CatalogueError,
+    SupervisionSettingsError,
     institution.InstitutionError,
     crypto.CryptoError,
     keyring.KeyringError,

@@ -20,6 +20,7 @@ from hotline import config as hotline_config
 from hotline import i18n, institution, norms_file, security, template_folder
 from hotline.portal import config, db, extensions
 from hotline.portal.placements import catalogue
+from hotline.portal.supervision import settings as supervision_settings
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -63,6 +64,7 @@ def create_portal_app(test_config: dict[str, Any] | None = None) -> Flask:
     institution.init_app(app)
     app.extensions[extensions.NORMS] = norms_file.load(app.config["NORMS_FILE"])
     app.extensions[extensions.CATALOGUE] = catalogue.load(app.config["PLACEMENTS_FILE"])
+    app.extensions[extensions.SUPERVISION] = supervision_settings.load(app.config["SUPERVISION_FILE"])
 
     from hotline.portal.accounts import invite_views, login, views
 
@@ -70,11 +72,19 @@ def create_portal_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(invite_views.bp)
     from hotline.portal.placements import host_views, office_views, round_views, student_views
+    from hotline.portal.supervision import plan_views
 
     app.register_blueprint(round_views.bp)
     app.register_blueprint(student_views.bp)
     app.register_blueprint(office_views.bp)
     app.register_blueprint(host_views.bp)
+    from hotline.portal.supervision import signal_views
+
+    app.register_blueprint(signal_views.bp)
+    from hotline.portal.supervision import feed_views
+
+    app.register_blueprint(feed_views.bp)
+    app.register_blueprint(plan_views.bp)
     app.context_processor(
         lambda: {"user": login.current_user(), "roles": role_labels(), "hotline_url": app.config["HOTLINE_URL"]}
     )

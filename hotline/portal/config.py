@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "INSTITUTION_FILE": None,  # None: institution.toml in the instance folder, as for the hotline
     "NORMS_FILE": None,  # read from HOTLINE_NORMS_FILE: the same fair-conditions rules as the hotline's check
     "PLACEMENTS_FILE": None,  # None: placements.toml in the instance folder, if present
+    "SUPERVISION_FILE": None,  # None: supervision.toml in the instance folder, if present
     # Local accounts (username and password) for the embedded default and the demo; an institution that logs
     # in through SURFconext switches them off.
     "LOCAL_ACCOUNTS": True,
@@ -116,6 +117,7 @@ def load(instance: Path, test_config: dict[str, Any] | None = None) -> dict[str,
     settings["INSTITUTION_FILE"] = Path(settings["INSTITUTION_FILE"] or instance / "institution.toml")
     settings["NORMS_FILE"] = Path(settings["NORMS_FILE"] or instance / "norms.toml")
     settings["PLACEMENTS_FILE"] = Path(settings["PLACEMENTS_FILE"] or instance / "placements.toml")
+    settings["SUPERVISION_FILE"] = Path(settings["SUPERVISION_FILE"] or instance / "supervision.toml")
     return settings
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline.portal.placements.models import MatchingRound, Offer, OfferProgramme, Proposal, Wish
 from hotline.portal.placements.shortages import declines_by_reason
+from hotline.portal.supervision.models import ContactMoment, Placement, Signal
 
 
 @dataclass(frozen=True)
@@ -41,4 +42,28 @@ def aggregates(session: Session) -> Aggregates:
         places=places,
         declines=dict(Counter(declines_by_reason(session))),
         rounds=int(rounds),
+    )
+
+
+@dataclass(frozen=True)
+class SupervisionCounts:
+    """Counts of supervision per programme: placements, contact moments planned and held, signals by kind."""
+
+    placements: dict[str, int]
+    moments_planned: dict[str, int]  # contact moments (not return days), per programme
+    moments_held: dict[str, int]
+    signals: dict[str, int]  # raised, by kind
+
+
+def supervision_counts(session: Session) -> SupervisionCounts:
+    """Return supervision's published counts: numbers only, never a row, a name or a note."""
+    placed = select(Placement.programme, func.count()).group_by(Placement.programme)
+    contact = select(Placement.programme, func.count()).join(ContactMoment).where(ContactMoment.kind != "return_day")
+    held = contact.where(ContactMoment.held_on.is_not(None))
+    signals = select(Signal.kind, func.count()).group_by(Signal.kind)
+    return SupervisionCounts(
+        placements={str(k): int(v) for k, v in session.execute(placed)},
+        moments_planned={str(k): int(v) for k, v in session.execute(contact.group_by(Placement.programme))},
+        moments_held={str(k): int(v) for k, v in session.execute(held.group_by(Placement.programme))},
+        signals={str(k): int(v) for k, v in session.execute(signals)},
     )

@@ -15,8 +15,14 @@ from hotline.portal.placements.models import (
     Wish,
     WishArea,
 )
+from hotline.portal.supervision.models import CheckIn, ContactMoment, Feed, Placement, Signal
 
 __all__ = [
+    "CheckIn",
+    "ContactMoment",
+    "Feed",
+    "Placement",
+    "Signal",
     "Host",
     "Invitation",
     "MatchingRound",

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hotline import tables
 from hotline.portal.placements.fit import Weights
 
 
@@ -86,20 +85,6 @@ def parse(data: dict[str, Any]) -> Catalogue:
     return Catalogue(programmes, regions, reasons, weights, starts, wish_areas, wish_choices)
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        both = isinstance(value, dict) and isinstance(merged.get(key), dict)
-        merged[key] = _merge(merged[key], value) if both else value
-    return merged
-
-
 def load(override: Path | None = None) -> Catalogue:
     """Load the shipped placements.toml, merged with an instance override."""
-    data = tomllib.loads(resources.files("hotline.portal").joinpath("placements.toml").read_text("utf-8"))
-    if override is not None and override.exists():
-        try:
-            data = _merge(data, tomllib.loads(override.read_text("utf-8")))
-        except tomllib.TOMLDecodeError as exc:
-            raise CatalogueError(f"{override}: {exc}") from exc
-    return parse(data)
+    return parse(tables.load("hotline.portal", "placements.toml", override, CatalogueError))
