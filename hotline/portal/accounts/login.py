@@ -46,6 +46,14 @@ def current_user() -> User | None:
     return cast(User | None, g.get("user"))
 
 
+def logged_in() -> User:
+    """Return the logged-in user in a view that role_required guards; refuse if there is none."""
+    user = current_user()
+    if user is None:
+        raise Forbidden()
+    return user
+
+
 def role_required(*roles: str) -> Callable[[View], View]:
     """Let only a logged-in user of one of these roles in; send anyone else to the login page."""
 

@@ -197,7 +197,8 @@ def offer_errors(fields: OfferFields, catalogue: Catalogue) -> dict[str, str]:
 def _fill_offer(offer: Offer, fields: OfferFields, catalogue: Catalogue) -> Offer:
     if errors := offer_errors(fields, catalogue):
         raise InvalidInput(errors)
-    assert fields.start and fields.end and fields.hours_per_week and fields.places  # noqa: S101  (offer_errors checked)
+    if fields.start is None or fields.end is None or fields.hours_per_week is None or fields.places is None:
+        raise InvalidInput({"start": _("Vul de begindatum in.")})  # offer_errors refused these already
     offer.title, offer.tasks = fields.title.strip(), fields.tasks.strip()
     offer.start, offer.end = fields.start, fields.end
     offer.hours_per_week, offer.places = fields.hours_per_week, fields.places

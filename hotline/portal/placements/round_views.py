@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from hotline.i18n import gettext as _
 from hotline.i18n import label
-from hotline.portal.accounts.login import current_user, role_required
+from hotline.portal.accounts.login import current_user, logged_in, role_required
 from hotline.portal.accounts.models import User
 from hotline.portal.db import get_session
 from hotline.portal.extensions import catalogue
@@ -44,8 +44,7 @@ def rounds_index() -> str:
 def run_round() -> tuple[str, int] | Response:
     """Run a round for the chosen programme."""
     session, programme = get_session(), request.form.get("programme", "")
-    user = current_user()
-    assert user is not None  # noqa: S101  (role_required let only a logged-in user in)
+    user = logged_in()
     try:
         made = rounds.run(session, programme, catalogue(), user)
     except rounds.RoundError as error:
@@ -116,8 +115,9 @@ def profile(proposal: Proposal) -> dict[str, object]:
 @role_required("host")
 def host_proposals() -> str:
     """List the students proposed for this host's offers: blind, each by its learning wish."""
-    user = current_user()
-    assert user is not None and user.host_id is not None  # noqa: S101  (a host contact always has a host)
+    user = logged_in()
+    if user.host_id is None:  # a host contact without a host has no proposals to see
+        abort(403)
     found = rounds.for_host(get_session(), user.host_id)
     offers = {p.offer_id: get_session().get(Offer, p.offer_id) for p in found}
     return render_template(
