@@ -209,12 +209,12 @@ def test_an_affiliation_without_a_role_gets_no_access_until_the_office_gives_one
     assert browser.get("/portal/").status_code == 302
     (user,) = users(institution)
     assert user.role == oidc.NO_ROLE and not user.active  # no invented role
-    with institution.app_context():
-        session = get_session()
-        found = session.get(User, user.id)
-        assert found is not None
-        found.role, found.active = "supervisor", True  # what the office does
-        session.commit()
+    person(institution, "office", "stagebureau", "Pieter Jansen")
+    office = Client(mount(app, institution))
+    assert office.post("/portal/login", data={"username": "stagebureau", "password": PASSWORD}).status_code == 302
+    assert "Gast Docent" in office.get("/portal/office/people").get_data(as_text=True)
+    given = office.post(f"/portal/office/people/{user.id}", data={"role": "supervisor", "active": "yes"})
+    assert given.status_code == 302
     again = Client(mount(app, institution))
     assert log_in(again, provider, "pseudo-guest", guest).status_code == 302
     assert 'data-role="supervisor"' in again.get("/portal/").get_data(as_text=True)

@@ -66,11 +66,12 @@ def create_portal_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions[extensions.CATALOGUE] = catalogue.load(app.config["PLACEMENTS_FILE"])
     app.extensions[extensions.SUPERVISION] = supervision_settings.load(app.config["SUPERVISION_FILE"])
 
-    from hotline.portal.accounts import invite_views, login, views
+    from hotline.portal.accounts import invite_views, login, people_views, views
 
     app.before_request(login.load_user)
     app.register_blueprint(views.bp)
     app.register_blueprint(invite_views.bp)
+    app.register_blueprint(people_views.bp)
     from hotline.portal.placements import host_views, office_views, round_views, student_views
     from hotline.portal.supervision import plan_views
 

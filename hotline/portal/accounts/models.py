@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from hotline.portal.db import PortalBase
 
 ROLES = ("student", "supervisor", "office", "host")
+# The roles an institution login or the office gives; a host contact comes by invitation, with their host.
+OFFICE_GIVES = ("student", "supervisor", "office")
 
 
 class User(PortalBase):

@@ -23,13 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from hotline.portal.accounts.models import User
+from hotline.portal.accounts.models import OFFICE_GIVES, User
 from hotline.portal.config import PortalConfigError
 
 CLIENT = "institution"  # the name the provider is registered under in Authlib's registry
 EXTENSION = "portal.oidc"
 NO_ROLE = ""  # an affiliation that maps to no role: no access until the office gives one
-LOGIN_ROLES = ("student", "supervisor", "office")  # a host contact comes by invitation, with their host
+LOGIN_ROLES = OFFICE_GIVES
 TIMEOUT = 10  # seconds for each call to the provider: one that hangs must not hold a worker
 
 

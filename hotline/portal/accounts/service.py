@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import auth
-from hotline.portal.accounts.models import ROLES, User
+from hotline.portal.accounts.models import OFFICE_GIVES, ROLES, User
 
 
 class AccountError(ValueError):
@@ -59,3 +59,24 @@ def get(session: Session, user_id: str) -> User | None:
     """Return an active user by id, or None."""
     user = session.get(User, user_id)
     return user if user is not None and user.active else None
+
+
+def assign(session: Session, user: User, role: str, programme: str | None, active: bool, by: User) -> None:
+    """Give a user their role, programme and access, as the office decides; raise AccountError with a code if not.
+
+    Codes: "role" (not a role the office gives, or a host contact's role changed: it comes with their host),
+    "self" (the office switching off its own account or taking its own office role: nobody might be left to undo it).
+    The programme is checked against the catalogue by the caller.
+    """
+    allowed = (user.role,) if user.host_id is not None else OFFICE_GIVES
+    if role not in allowed:
+        raise AccountError("role")
+    if user.id == by.id and (not active or role != "office"):
+        raise AccountError("self")
+    user.role, user.programme, user.active = role, programme, active
+    session.flush()
+
+
+def waiting(session: Session) -> list[User]:
+    """Return the users who logged in through the institution and wait for the office to give them a role."""
+    return list(session.scalars(select(User).where(User.role == "").order_by(User.created_on, User.name)))

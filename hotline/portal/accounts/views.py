@@ -32,8 +32,10 @@ def back_to(target: str | None) -> str:
 @bp.get("/")
 @logins.role_required()
 def home() -> str:
-    """Greet the logged-in user and show what their role can do here."""
-    return render_template("portal/home.html", user=logins.current_user())
+    """Greet the logged-in user and show what their role can do here; the office sees who waits for a role."""
+    user = logins.logged_in()
+    waiting = len(service.waiting(get_session())) if user.role == "office" else 0
+    return render_template("portal/home.html", user=user, waiting=waiting)
 
 
 @bp.get("/login")
