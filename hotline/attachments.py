@@ -162,7 +162,15 @@ def _opened(data: bytes) -> Iterator[Image.Image]:
                 if (image.format or "") not in IMAGE_FORMATS:
                     raise AttachmentError(_("Deze afbeelding kunnen we niet veilig opschonen. Stuur een JPEG of PNG."))
                 yield image
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow 13 refuses some damaged headers (a truncated PNG IHDR) with ValueError, older ones with SyntaxError.
+        except (
+            UnidentifiedImageError,
+            OSError,
+            ValueError,
+            SyntaxError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ) as exc:
             raise AttachmentError(_("Deze afbeelding is beschadigd of te groot om op te schonen.")) from exc
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 import time
+import zlib
 from typing import Any
 
 import pytest
@@ -109,3 +110,12 @@ def test_a_waiting_image_gets_its_turn_when_another_is_done() -> None:
     waiter.join()
     assert seen == [40]  # it went ahead only once the first image's bytes were given back
     assert gate.in_use == 0
+
+
+def test_a_png_whose_header_is_cut_short_is_refused_not_a_crash() -> None:
+    """Pillow 13 answers a PNG whose IHDR chunk is empty with ValueError, not OSError: still a plain refusal."""
+    ihdr = (0).to_bytes(4, "big") + b"IHDR" + zlib.crc32(b"IHDR").to_bytes(4, "big")
+    with pytest.raises(attachments.AttachmentError, match="beschadigd"):
+        attachments.strip_image(b"\x89PNG\r\n\x1a\n" + ihdr + bytes(20), 1 << 20)
+    with pytest.raises(attachments.AttachmentError, match="beschadigd"):
+        attachments.measure_image(b"\x89PNG\r\n\x1a\n" + ihdr + bytes(20))
