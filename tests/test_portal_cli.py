@@ -63,9 +63,16 @@ def test_demo_makes_a_portal_with_a_login_for_every_role(runner: Any, demo_env: 
                 patch.setenv(name, value)
         patch.delenv("HOTLINE_PORTAL_SECRET_KEY", raising=False)
         patch.delenv("HOTLINE_PORTAL_DATABASE_URL", raising=False)
-        portal = create_portal_app({"WTF_CSRF_ENABLED": False})  # the login form's token: test_portal.py
+        portal = create_portal_app({"WTF_CSRF_ENABLED": False, "PATH": "/"})  # the form token: test_portal.py
     client = portal.test_client()
     for username, password in logins.items():
         client.post("/logout")
         assert client.post("/login", data={"username": username, "password": password}).status_code == 302, username
+        if username == portal_demo.INTERNSHIP[0]:  # four weeks in, a check-in every two weeks: two are due
+            assert client.get("/supervision/check-ins").get_data(as_text=True).count("data-checkin=") == 2
+        if username == portal_demo.INTERNSHIP[1]:
+            assert portal_demo.PEOPLE[portal_demo.INTERNSHIP[0]][1] in client.get("/supervision/mine").get_data(
+                as_text=True
+            )
+    assert "student2 is 4 weeks into an internship" in result.output
     portal.extensions["portal.engine"].dispose()

@@ -169,3 +169,30 @@ def test_remind_dry_run_sends_nothing(
     result = runner("portal", "remind", "--dry-run", "--today", "2026-12-02")
     assert result.exit_code == 0 and "would mail" in result.output and "nothing was sent" in result.output
     assert mailbox.wait(0) == []
+
+
+def test_remind_repeats_only_what_is_new_or_a_week_old(
+    portal: Flask,
+    mailing: Flask,  # noqa: F811
+    mailbox: Mailbox,  # noqa: F811
+    runner: Any,
+    world: dict[str, str],
+) -> None:
+    def remind(day: str) -> str:
+        result = runner("portal", "remind", "--today", day)
+        assert result.exit_code == 0, result.output
+        return str(result.output)
+
+    assert "sanne (student)" in remind("2026-12-02") and len(mailbox.wait(2)) == 2
+    again = remind("2026-12-03")  # nothing new since yesterday: nobody is mailed twice
+    assert "no one to remind" in again and len(mailbox.wait(3)) == 2
+    with mailing.app_context():  # a new check-in falls due: only the student hears of it
+        session = get_session()
+        placement = session.scalars(select(Placement)).one()
+        session.add(CheckIn(id=secrets.token_hex(16), placement_id=placement.id, due_on=dt.date(2026, 12, 4)))
+        session.commit()
+    new = remind("2026-12-04")
+    assert "sanne (student): 2 check-ins, mailed" in new and "docent" not in new and len(mailbox.wait(3)) == 3
+    week = remind("2026-12-09")  # the supervisor's open items, a week after their last reminder
+    assert "docent (supervisor)" in week and "sanne" not in week
+    assert "sanne (student)" in remind("2026-12-11")  # and the student's, a week after theirs

@@ -17,7 +17,7 @@ from hotline.portal.accounts.models import User
 from hotline.portal.db import get_session
 from hotline.portal.extensions import supervision
 from hotline.portal.placements.models import MatchingRound, Proposal
-from hotline.portal.supervision import plans
+from hotline.portal.supervision import coordinator, plan_forms, plans
 from hotline.portal.supervision.models import CheckIn, ContactMoment, Placement, Signal
 
 TODAY = dt.date.today()
@@ -103,6 +103,78 @@ def test_an_error_keeps_what_the_office_typed(portal: Flask, both: Client, peopl
     for field in ("student_id", "programme", "start", "hours"):
         assert f'href="#{field}"' in page
     assert 'value="Bakkerij Brood"' in page and 'value="31-2-2027"' in page and ">Bakken</textarea>" in page
+
+
+@pytest.mark.parametrize(("hours", "minutes"), [("32", 1920), ("37,5", 2250), ("37.5", 2250), ("37:30", 2250)])
+def test_the_agreed_hours_are_read_as_people_write_them(portal: Flask, people: None, hours: str, minutes: int) -> None:
+    form = {
+        "student_id": user_id(portal, "sanne"),
+        "programme": "hbo-ict",
+        "host_name": "Bakkerij Brood",
+        "start": "1-2-2027",
+        "end": "2027-06-30",
+        "hours": hours,
+        "goals": "Bakken",
+    }
+    with portal.test_request_context():
+        fields, errors = plan_forms.read_placement(form)
+        refused = [plan_forms.read_placement(form | {"hours": bad})[1] for bad in ("0", "61", "veel", "37:75")]
+    assert errors == {} and fields is not None and fields.hours_per_week == minutes
+    assert fields.start == dt.date(2027, 2, 1) and fields.end == dt.date(2027, 6, 30)
+    assert all("hours" in found for found in refused)
+
+
+@pytest.mark.parametrize(
+    ("given", "stored", "shown"),
+    [
+        ({"allowance": "600", "allowance_period": "month"}, ("600", "month"), "€ 600,00 per maand"),
+        ({"allowance": "", "allowance_period": "none"}, (None, "none"), "geen vergoeding"),
+        ({}, (None, None), "Niet ingevuld"),
+    ],
+)
+def test_the_agreed_allowance_is_kept_and_shown(
+    portal: Flask, both: Client, people: None, given: dict[str, str], stored: tuple[str | None, str | None], shown: str
+) -> None:
+    log_in(both, "bureau")
+    form = {
+        "student_id": user_id(portal, "sanne"),
+        "programme": "hbo-ict",
+        "host_name": "Bakkerij Brood",
+        "start": "1-2-2027",
+        "end": "30-6-2027",
+        "hours": "32",
+        "goals": "Bakken",
+    }
+    made = both.post("/portal/supervision/placements", data=form | given)
+    assert made.status_code == 302
+    with portal.app_context():
+        placement = get_session().scalars(select(Placement)).one()
+        amount = None if placement.allowance is None else f"{placement.allowance:.0f}"
+        assert (amount, placement.allowance_period) == stored
+    page = both.get(made.headers["Location"]).get_data(as_text=True)
+    assert f"<span data-allowance>{shown}</span>" in page.replace("\xa0", " ")
+
+
+@pytest.mark.parametrize(
+    ("given", "field"),
+    [
+        ({"allowance": "veel", "allowance_period": "month"}, "allowance"),
+        ({"allowance": "600"}, "allowance_period"),
+        ({"allowance": "600", "allowance_period": "per jaar"}, "allowance_period"),
+    ],
+)
+def test_a_half_or_wrong_allowance_is_refused_and_kept(
+    portal: Flask, both: Client, people: None, given: dict[str, str], field: str
+) -> None:
+    log_in(both, "bureau")
+    form = {"student_id": user_id(portal, "sanne"), "programme": "hbo-ict", "host_name": "Bakkerij Brood"}
+    form |= {"start": "1-2-2027", "end": "30-6-2027", "hours": "32", "goals": "Bakken"}
+    response = both.post("/portal/supervision/placements", data=form | given)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and f'href="#{field}"' in page
+    assert f'value="{given["allowance"]}"' in page
+    with portal.app_context():
+        assert get_session().scalars(select(Placement)).all() == []
 
 
 def test_an_accepted_proposal_becomes_one_placement(portal: Flask, both: Client, people: None) -> None:
@@ -247,3 +319,49 @@ def test_the_plan_reads_in_english(portal: Flask, both: Client, people: None) ->
     both.get("/portal/lang/en")
     page = both.get("/portal/supervision/plan").get_data(as_text=True)
     assert "My supervision" in page and "Ask for an extra meeting" in page
+
+
+def test_the_coordinators_overview_counts_what_happened(portal: Flask, people: None) -> None:
+    """Every figure of the overview from a programme whose every count differs, so that no two are mixed up."""
+    start = TODAY - dt.timedelta(days=60)
+    running = [add_placement(portal, "sanne", "docent", start), add_placement(portal, "omar", "docent", start)]
+    add_placement(portal, "sanne", "ander", start)
+    add_placement(portal, "omar", None, start)
+    add_placement(portal, "omar", "ander", TODAY + dt.timedelta(days=30))  # not running yet
+    with portal.app_context():
+        session = get_session()
+        session.execute(ContactMoment.__table__.delete())
+        first, second = running
+        for placement_id, kind, planned, held in (
+            (first, "start", TODAY - dt.timedelta(days=40), TODAY - dt.timedelta(days=41)),  # on time
+            (first, "middle", TODAY - dt.timedelta(days=10), TODAY - dt.timedelta(days=5)),  # late
+            (second, "start", TODAY - dt.timedelta(days=40), TODAY - dt.timedelta(days=40)),  # on the day
+            (second, "middle", TODAY - dt.timedelta(days=3), None),  # not held
+            (second, "return_day", TODAY - dt.timedelta(days=20), None),  # a group day: not counted
+            (second, "end", TODAY + dt.timedelta(days=20), None),  # not due yet
+        ):
+            session.add(ContactMoment(id=secrets.token_hex(16), placement_id=placement_id, kind=kind,
+                                      planned_on=planned, held_on=held))  # fmt: skip
+        for kind, days, handled, passed in (
+            ("unsafe", 2, False, False),
+            ("unsafe", 7, False, False),
+            ("unsafe", 8, False, True),
+            ("tasks_off", 30, False, True),
+            ("tasks_off", 1, True, False),  # handled: not open
+        ):
+            raised, handled_on, escalated_on = TODAY - dt.timedelta(days=days), TODAY if handled else None, None
+            if passed:
+                escalated_on = TODAY
+            signal = Signal(id=secrets.token_hex(16), placement_id=first, kind=kind, raised_on=raised)
+            signal.handled_on, signal.escalated_on = handled_on, escalated_on
+            session.add(signal)
+        session.commit()
+        shown = coordinator.overview(session, "hbo-ict", TODAY)
+        assert coordinator.overview(session, "verpleegkunde", TODAY).placements == 0
+    assert (shown.placements, shown.running, shown.without_supervisor) == (5, 4, 1)
+    assert (shown.moments_due, shown.held_on_time, shown.held_late, shown.not_held) == (4, 2, 1, 1)
+    assert shown.open_signals["unsafe"] == {"week": 2, "fortnight": 1, "older": 0}
+    assert shown.open_signals["tasks_off"] == {"week": 0, "fortnight": 0, "older": 1}
+    assert shown.open_signals["hours_law"] == {"week": 0, "fortnight": 0, "older": 0}
+    assert shown.escalated == 2
+    assert shown.caseloads == [("Petra Docent", 2), ("Anton Ander", 1)]

@@ -97,7 +97,7 @@ def test_working_days_leave_out_the_weekend() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"), [("36", 2160), ("37,5", 2250), ("7.25", 435), ("acht", None), ("", None)]
+    ("text", "expected"), [("36", 2160), ("37,5", 2250), ("7.25", 435), ("37:30", 2250), ("acht", None), ("", None)]
 )
 def test_hours_are_read_as_people_write_them(text: str, expected: int | None) -> None:
     assert checkins.minutes(text) == expected
@@ -289,3 +289,32 @@ def test_only_the_student_and_their_supervisor_read_a_note(people: Flask, both: 
     log_in(both, "bureau")
     page = both.get("/portal/supervision/escalated").get_data(as_text=True)
     assert 'data-signal="unsafe"' in page and NOTE not in page
+    assert '<td class="utrecht-table__cell">HBO-ICT</td>' in page  # the programme by its name, not its code
+
+
+def test_computing_many_at_once_raises_what_one_at_a_time_does(people: Flask) -> None:
+    """compute_all reads plain rows in batches; it must raise exactly the signals compute raises on the ORM objects."""
+    with people.app_context():
+        session = get_session()
+        batch, alone = add_placement(session), add_placement(session, "ali", "ander")
+        for placement in (batch, alone):
+            add_checkin(session, placement, 70)  # missed: never answered
+            add_checkin(session, placement, 56, supervised=False, hours=34 * 60)
+            add_checkin(session, placement, 42, supervised=False, longest_day=13 * 60, safe=1)
+            add_checkin(session, placement, 28, tasks_fit=1, night_work=True)
+            session.add(ContactMoment(id=secrets.token_hex(16), placement_id=placement.id, kind="start",
+                                      planned_on=TODAY - dt.timedelta(days=5)))  # fmt: skip
+        session.commit()
+        settings = supervision()
+        assert signals.compute_all(session, Placement.id == batch.id, settings, norms(), TODAY) == len(SIGNAL_KINDS)
+        signals.compute(session, alone, settings.for_programme("hbo-ict"), norms(), TODAY)
+        session.commit()
+        session.expire_all()
+
+        def raised(placement: Placement) -> list[tuple[str, int | None, bool]]:
+            order = {c.id: n for n, c in enumerate(placement.checkins)}
+            return sorted((s.kind, order.get(s.checkin_id or ""), s.moment_id is not None) for s in placement.signals)
+
+        assert raised(batch) == raised(alone)
+        assert sorted(kind for kind, _n, _m in raised(batch)) == sorted(SIGNAL_KINDS)  # one of each kind
+        assert signals.compute_all(session, Placement.id.in_([batch.id, alone.id]), settings, norms(), TODAY) == 0

@@ -171,6 +171,11 @@ def demo_command(reset: bool, code_for: str | None) -> None:
     for username, password in portal_passwords.items():
         role, name, _programme = portal_demo.PEOPLE[username]
         click.echo(f"    {username:<18} {password}  ({role}: {name}, made up)")
+    student, supervisor, host_name = portal_demo.INTERNSHIP
+    click.echo(
+        f"  {student} is {portal_demo.WEEKS_IN} weeks into an internship at {host_name}, supervised by {supervisor}:"
+        " check-ins are due."
+    )
     click.echo("Next steps:")
     click.echo("  hotline run                  then open http://127.0.0.1:5000 and file a report")
     click.echo("  hotline cases list")

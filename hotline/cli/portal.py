@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from sqlalchemy import select
 
 from hotline.cli.base import HotlineError, cli
 from hotline.portal import create_portal_app, mail
@@ -33,22 +32,26 @@ def remind_command(dry_run: bool, today: dt.datetime | None) -> None:
         day = today.date() if today else dt.date.today()
         with portal.app_context():  # first the day's signals (missed check-ins, overdue moments) and escalations
             session = get_session()
-            running = session.scalars(select(Placement).where(Placement.start <= day, Placement.end >= day)).all()
+            running = (Placement.start <= day) & (Placement.end >= day)
             raised = signals.compute_all(session, running, supervision(portal), norms(portal), day)
             passed = [] if dry_run else signals.escalate(session, supervision(portal), day)
             if dry_run:
                 session.rollback()
             else:
                 session.commit()
-        click.echo(f"signals raised: {len(raised)}; passed to the coordinator: {len(passed)}")
+        click.echo(f"signals raised: {raised}; passed to the coordinator: {len(passed)}")
         settings = mail.mail_settings(portal.config)
         if settings is None:
             click.echo("reminders are off: HOTLINE_SMTP_HOST is not set")
             return
         with portal.test_request_context():  # page_url builds the link from HOTLINE_PORTAL_BASE_URL
-            found = reminders.due(get_session(), day)
+            session = get_session()
+            found = reminders.due(session, day, supervision(portal).remind_again_days)
             link = mail.page_url("portal_accounts.home")
-        refused = set() if dry_run else reminders.send(settings, found, link)
+            refused = set() if dry_run else reminders.send(settings, found, link)
+            if not dry_run:
+                reminders.remember(session, [r for r in found if r.email not in refused], day)
+                session.commit()
     finally:
         portal.extensions[portal_db.ENGINE].dispose()
     for reminder in found:

@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from hotline import config as hotline_config
-from hotline import i18n, institution, norms_file, security, template_folder
+from hotline import i18n, institution, norms_file, norms_text, security, template_folder
 from hotline.portal import config, db, extensions
 from hotline.portal.placements import catalogue
 from hotline.portal.supervision import settings as supervision_settings
@@ -86,6 +86,7 @@ def create_portal_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(feed_views.bp)
     app.register_blueprint(plan_views.bp)
+    app.jinja_env.filters["duration"] = norms_text.hours  # minutes as "37,5 uur", in the page's language
     app.context_processor(
         lambda: {"user": login.current_user(), "roles": role_labels(), "hotline_url": app.config["HOTLINE_URL"]}
     )

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 from hotline import auth
 from hotline.portal.accounts import service
 from hotline.portal.config import DEMO_FILE, SQLITE_FILE
+from hotline.portal.extensions import supervision
 from hotline.portal.placements.models import Host, Offer, OfferArea, OfferProgramme
+from hotline.portal.supervision import plans
 
 # username: (role, name, programme); every name is made up.
 PEOPLE = {
@@ -22,6 +24,9 @@ PEOPLE = {
     "stagebureau": ("office", "Pieter Jansen", None),
     "stagebieder": ("host", "Ellen Smit", None),
 }
+# Who is already on an internship, four weeks in, with check-ins due: (student, supervisor, host).
+INTERNSHIP = ("student2", "docent", "Digitaal Zuid B.V.")
+WEEKS_IN, WEEKS_LONG = 4, 20
 
 
 # Made-up hosts and their published offers for HBO-ICT: (host, region, [(title, areas, places)]).
@@ -78,6 +83,21 @@ def populate(session: Session) -> dict[str, str]:
             offer.programmes = [OfferProgramme(programme="hbo-ict")]
             offer.areas = [OfferArea(area=area) for area in areas]
             session.add(offer)
+    student, supervisor, host_name = INTERNSHIP
+    begun = dt.date.today() - dt.timedelta(weeks=WEEKS_IN)
+    fields = plans.PlacementFields(
+        users[student].id,
+        users[supervisor].id,
+        "hbo-ict",
+        host_name,
+        begun,
+        begun + dt.timedelta(weeks=WEEKS_LONG),
+        36 * 60,
+        "Testen in een scrumteam leren, en zelf testgevallen schrijven.",
+        Decimal(600),
+        "month",
+    )
+    plans.create_placement(session, fields, supervision().for_programme("hbo-ict"), begun)
     session.commit()
     return passwords
 

@@ -11,6 +11,7 @@ from typing import Any
 from browser_fixtures import Watched, watch
 from flask import Flask
 from sqlalchemy import select
+from test_phone_nojs import PHONE
 from test_portal import PASSWORD, person
 from test_portal_rounds import add_host, add_offer, add_wish
 
@@ -77,13 +78,14 @@ def proposed_world(portal: Flask) -> World:
     return world
 
 
-def new_window(browser: Any, opened: list[Any], js: bool, axe: bool = False) -> Watched:
-    """Open a window of its own (its own cookies), with JavaScript or without.
+def new_window(browser: Any, opened: list[Any], js: bool, axe: bool = False, phone: bool = False) -> Watched:
+    """Open a window of its own (its own cookies), with JavaScript or without, at desktop or phone size (390 by 844).
 
     Chromium with JavaScript off refuses page.evaluate, and so axe: for axe, "without" means that the page's own
     scripts never load, which shows the page a student without JavaScript sees.
     """
-    context = browser.new_context(java_script_enabled=js or axe)
+    size = {"viewport": PHONE, "is_mobile": True, "has_touch": True} if phone else {}
+    context = browser.new_context(java_script_enabled=js or axe, **size)
     if not js and axe:
         context.route("**/*.js", lambda route: route.abort())
     opened.append(context)

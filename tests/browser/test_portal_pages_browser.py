@@ -58,8 +58,8 @@ def windows(browser: Any) -> Iterator[Callable[..., Watched]]:
     opened: list[Any] = []
     watched: list[Watched] = []
 
-    def make(js: bool, axe: bool = False) -> Watched:
-        window = new_window(browser, opened, js, axe)
+    def make(js: bool, axe: bool = False, phone: bool = False) -> Watched:
+        window = new_window(browser, opened, js, axe, phone)
         watched.append(window)
         return window
 

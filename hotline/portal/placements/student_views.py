@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from hotline.dates import LOCALES
 from hotline.i18n import get_locale, label
 from hotline.i18n import gettext as _
+from hotline.norms_input import FieldError, parse_date
 from hotline.portal.accounts.login import current_user, role_required
 from hotline.portal.accounts.models import User
 from hotline.portal.db import get_session
@@ -27,7 +28,6 @@ from hotline.portal.placements.catalogue import Catalogue
 from hotline.portal.placements.models import Offer, Wish
 
 bp = Blueprint("placements_student", __name__)
-DATE_DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
 WHOLE = re.compile(r"\d{1,4}")
 Page = str | tuple[str, int] | Response
 
@@ -96,13 +96,6 @@ def reason_text(reason: fit.Reason, wish: Wish, offer: Offer, cat: Catalogue) ->
     raise ValueError(f"no words for the fit reason {reason.code!r}")
 
 
-def parse_date(text: str) -> dt.date:
-    """Read 1-2-2027 or 2027-02-01; raises ValueError."""
-    if found := DATE_DMY.fullmatch(text):
-        return dt.date(int(found[3]), int(found[2]), int(found[1]))
-    return dt.date.fromisoformat(text)
-
-
 def read_wish(form: dict[str, str], programme: str, slots: int) -> tuple[wishes.WishInput, dict[str, str]]:
     """Read the wish form into what the service checks, with the errors of anything written unreadably."""
     errors: dict[str, str] = {}
@@ -111,8 +104,8 @@ def read_wish(form: dict[str, str], programme: str, slots: int) -> tuple[wishes.
         if form.get(name):
             try:
                 dates[name] = parse_date(form[name])
-            except ValueError:
-                errors[name] = _("Schrijf een datum als 1-2-2027.")
+            except FieldError as error:
+                errors[name] = str(error)
     numbers: dict[str, int | None] = {"hours": None, "travel": None, "year": None}
     for name in numbers:
         if form.get(name):

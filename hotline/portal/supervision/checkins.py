@@ -7,16 +7,15 @@ callers for a list, a mail, a feed, an export or a log line.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.i18n import gettext as _
+from hotline.norms_input import FieldError, parse_minutes
 from hotline.portal.supervision.models import CheckIn, Placement
 
-HOURS = re.compile(r"(\d{1,3})(?:[.,](\d{1,2}))?")
 NOTE_LENGTH = 1000
 SCALE = ("1", "2", "3", "4", "5")
 # Mentions that open the hotline's door: the portal can only point there, since a report must stay anonymous.
@@ -42,12 +41,11 @@ class Answer:
 
 
 def minutes(text: str) -> int | None:
-    """Read hours as people write them (36, 37,5, 7.5) into minutes; None when unreadable."""
-    found = HOURS.fullmatch(text.strip())
-    if found is None:
+    """Read hours as people write them (36, 37,5, 7.5 or 37:30) into minutes; None when unreadable."""
+    try:
+        return parse_minutes(text.strip())
+    except FieldError:
         return None
-    hundredths = int((found[2] or "0").ljust(2, "0"))
-    return int(found[1]) * 60 + round(hundredths * 60 / 100)
 
 
 def read(form: dict[str, str]) -> tuple[Answer | None, dict[str, str]]:

@@ -6,10 +6,9 @@ Counts and names of supervisors only: nothing from a check-in (never a note) rea
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from hotline.portal.accounts.models import User
@@ -35,50 +34,61 @@ class Overview:
     caseloads: list[tuple[str, int]]  # supervisor's name, running placements
 
 
-def age_of(raised_on: dt.date, today: dt.date) -> str:
-    days = (today - raised_on).days
-    return AGES[0] if days <= 7 else AGES[1] if days <= 14 else AGES[2]
-
-
 def overview(session: Session, programme: str, today: dt.date) -> Overview:
-    """Return the programme's overview as of today."""
+    """Return the programme's overview as of today, counted by the database: five queries, whatever the size."""
     mine = Placement.programme == programme
-    placements = session.scalar(select(func.count()).select_from(Placement).where(mine)) or 0
     running_rule = mine & (Placement.start <= today) & (Placement.end >= today)
-    running = session.scalar(select(func.count()).select_from(Placement).where(running_rule)) or 0
-    unassigned = mine & Placement.supervisor_id.is_(None)
-    without = session.scalar(select(func.count()).select_from(Placement).where(unassigned)) or 0
-    due = session.execute(
-        select(ContactMoment.planned_on, ContactMoment.held_on)
+    placements, running, without = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((running_rule, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Placement.supervisor_id.is_(None), 1), else_=0)), 0),
+        ).where(mine)
+    ).one()
+    held = ContactMoment.held_on
+    due, on_time, not_held = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((held <= ContactMoment.planned_on, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((held.is_(None), 1), else_=0)), 0),
+        )
         .join(Placement)
         .where(mine, ContactMoment.kind != "return_day", ContactMoment.planned_on <= today)
-    ).all()
-    on_time = sum(1 for planned, held in due if held is not None and held <= planned)
-    not_held = sum(1 for _planned, held in due if held is None)
-    open_rows = session.execute(
-        select(Signal.kind, Signal.raised_on, Signal.escalated_on)
+    ).one()
+    week, fortnight = today - dt.timedelta(days=7), today - dt.timedelta(days=14)
+    age = case((Signal.raised_on >= week, AGES[0]), (Signal.raised_on >= fortnight, AGES[1]), else_=AGES[2])
+    open_signals = {kind: dict.fromkeys(AGES, 0) for kind in SIGNAL_KINDS}
+    for kind, bucket, count in session.execute(
+        select(Signal.kind, age, func.count())
         .join(Placement)
         .where(mine, Signal.handled_on.is_(None))
-    ).all()
-    open_signals = {kind: dict.fromkeys(AGES, 0) for kind in SIGNAL_KINDS}
-    for kind, raised_on, _escalated in open_rows:
-        open_signals.setdefault(kind, dict.fromkeys(AGES, 0))[age_of(raised_on, today)] += 1
-    loads = Counter(
-        session.scalars(select(Placement.supervisor_id).where(running_rule, Placement.supervisor_id.is_not(None)))
+        .group_by(Signal.kind, age)
+    ):
+        open_signals.setdefault(kind, dict.fromkeys(AGES, 0))[bucket] += count
+    escalated = session.scalar(
+        select(func.count())
+        .select_from(Signal)
+        .join(Placement)
+        .where(mine, Signal.handled_on.is_(None), Signal.escalated_on.is_not(None))
     )
-    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(list(loads)))).all())
+    loads = session.execute(
+        select(User.name, func.count())
+        .join(Placement, Placement.supervisor_id == User.id)
+        .where(running_rule)
+        .group_by(User.id, User.name)
+    ).all()
     return Overview(
         programme=programme,
         placements=int(placements),
         running=int(running),
         without_supervisor=int(without),
-        moments_due=len(due),
-        held_on_time=on_time,
-        held_late=len(due) - on_time - not_held,
-        not_held=not_held,
+        moments_due=int(due),
+        held_on_time=int(on_time),
+        held_late=int(due) - int(on_time) - int(not_held),
+        not_held=int(not_held),
         open_signals=open_signals,
-        escalated=sum(1 for _k, _r, escalated in open_rows if escalated is not None),
-        caseloads=sorted(((names.get(str(i), ""), n) for i, n in loads.items()), key=lambda row: (-row[1], row[0])),
+        escalated=int(escalated or 0),
+        caseloads=sorted(((name, int(n)) for name, n in loads), key=lambda row: (-row[1], row[0])),
     )
 
 

@@ -115,3 +115,12 @@ class Feed(PortalBase):
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ReminderSent(PortalBase):
+    """The day a person was last reminded: a reminder repeats only when something is new, or after a while."""
+
+    __tablename__ = "reminder_sent"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("portal_user.id"), primary_key=True)
+    sent_on: Mapped[dt.date] = mapped_column(Date)

@@ -3,30 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from hotline.i18n import gettext as _
 from hotline.i18n import label
+from hotline.norms import ALLOWANCE_PERIODS
+from hotline.norms_input import FieldError, parse_date, parse_euros, parse_minutes
+from hotline.norms_text import euros
 from hotline.portal.accounts.models import User
 from hotline.portal.db import get_session
 from hotline.portal.extensions import catalogue, norms
+from hotline.portal.placements import offer_forms
 from hotline.portal.supervision import plans
+from hotline.portal.supervision.models import Placement
 
-DATE_DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
-HOURS = re.compile(r"\d{1,2}([.,]\d)?")
+MAX_HOURS = 60  # a week's hours the form takes; the norms engine judges what is allowed
 
 
 def read_date(form: dict[str, str], name: str, errors: dict[str, str]) -> dt.date | None:
     """Read 1-2-2027 or 2027-02-01 from a field; note an error when it is empty or unreadable."""
-    text = form.get(name, "").strip()
     try:
-        if found := DATE_DMY.fullmatch(text):
-            return dt.date(int(found[3]), int(found[2]), int(found[1]))
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        errors[name] = _("Schrijf een datum als 1-2-2027.")
+        return parse_date(form.get(name, "").strip())
+    except FieldError as error:
+        errors[name] = str(error)
         return None
 
 
@@ -69,6 +70,39 @@ def programmes() -> dict[str, str]:
     return {code: label(p.name) for code, p in catalogue().programmes.items()}
 
 
+def allowance_periods() -> dict[str, str]:
+    """Return what an allowance can be for, as the offer form says it."""
+    return offer_forms.choices(catalogue())["allowance_period"]
+
+
+def read_allowance(form: dict[str, str], errors: dict[str, str]) -> tuple[Decimal | None, str | None]:
+    """Read the allowance agreed, optional: an amount with what it is for, or "none"; note an error if half given."""
+    text, period = form.get("allowance", "").strip(), form.get("allowance_period", "")
+    if period and period not in ALLOWANCE_PERIODS:
+        errors["allowance_period"] = _("Kies waar het bedrag voor is.")
+        return None, None
+    if period == "none" or (not text and not period):
+        return None, period or None
+    try:
+        amount = parse_euros(text)
+    except FieldError as error:
+        errors["allowance"] = str(error)
+        return None, None
+    if not period:
+        errors["allowance_period"] = _("Kies waar het bedrag voor is.")
+        return None, None
+    return amount, period
+
+
+def allowance_text(placement: Placement) -> str:
+    """Write a placement's allowance in the page's language: the amount and what it is for, none, or not known."""
+    if placement.allowance_period == "none":
+        return _("geen vergoeding")
+    if placement.allowance is None or placement.allowance_period is None:
+        return _("Niet ingevuld")
+    return f"{euros(placement.allowance)} {allowance_periods().get(placement.allowance_period, '')}".strip()
+
+
 def read_placement(form: dict[str, str]) -> tuple[plans.PlacementFields | None, dict[str, str]]:
     """Read the office's placement form into fields, with the errors of what is missing or unreadable."""
     errors: dict[str, str] = {}
@@ -86,12 +120,16 @@ def read_placement(form: dict[str, str]) -> tuple[plans.PlacementFields | None, 
     start, end = read_date(form, "start", errors), read_date(form, "end", errors)
     if start and end and end <= start:
         errors["end"] = _("De einddatum ligt na de begindatum.")
-    hours = form.get("hours", "").strip()
-    if not HOURS.fullmatch(hours) or not 0 < float(hours.replace(",", ".")) <= 60:
-        errors["hours"] = _("Schrijf de uren per week als een getal, zoals 32.")
+    try:
+        minutes: int | None = parse_minutes(form.get("hours", "").strip())
+    except FieldError:
+        minutes = None
+    if minutes is None or not 0 < minutes <= MAX_HOURS * 60:
+        errors["hours"] = _("Schrijf de uren per week als een getal, zoals 32 of 37,5.")
     if not form.get("goals", "").strip():
         errors["goals"] = _("Schrijf de leerdoelen op.")
-    if errors or start is None or end is None:
+    allowance, period = read_allowance(form, errors)
+    if errors or start is None or end is None or minutes is None:
         return None, errors
     fields = plans.PlacementFields(
         student_id=form["student_id"],
@@ -100,7 +138,9 @@ def read_placement(form: dict[str, str]) -> tuple[plans.PlacementFields | None, 
         host_name=form["host_name"].strip(),
         start=start,
         end=end,
-        hours_per_week=round(float(hours.replace(",", ".")) * 60),
+        hours_per_week=minutes,
         learning_goals=form["goals"].strip(),
+        allowance=allowance,
+        allowance_period=period,
     )
     return fields, {}

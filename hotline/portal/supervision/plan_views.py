@@ -45,6 +45,7 @@ def office_page(values: dict[str, str], errors: dict[str, str]) -> Page:
         students=plan_forms.people("student"),
         supervisors=plan_forms.people("supervisor"),
         programmes=plan_forms.programmes(),
+        periods=plan_forms.allowance_periods(),
         values=values,
         errors=errors,
     )
@@ -135,6 +136,7 @@ def plan_page(placement: Placement, values: dict[str, str], errors: dict[str, st
         minimum=plan_forms.minimum(),
         supervisors=plan_forms.people("supervisor") if me().role == "office" else [],
         programme_name=plan_forms.programmes().get(placement.programme, placement.programme),
+        allowance=plan_forms.allowance_text(placement),
         kinds=plan_forms.kind_labels(),
         forms=plan_forms.form_labels(),
         form_codes=MOMENT_FORMS,

@@ -7,17 +7,15 @@ because a mailbox may be read by others and mail is kept for years.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hotline.portal import mail
 from hotline.portal.accounts.models import User
-from hotline.portal.supervision.models import CheckIn, ContactMoment, Placement, Signal
+from hotline.portal.supervision.models import CheckIn, ContactMoment, Placement, ReminderSent, Signal
 
 SUBJECT = "Stageportaal: herinnering / reminder"
 STUDENT_BODY = """\
@@ -62,56 +60,81 @@ class Reminder:
     name: str
     email: str
     role: str
+    user_id: str = ""
     checkins: int = 0
     moments: int = 0
     signals: int = 0
 
 
-def _counts(session: Session, query: Select[Any, int]) -> Counter[str]:
-    return Counter({user_id: count for user_id, count in session.execute(query) if user_id})
+def _counts(session: Session, query: Select[str | None, int, dt.date]) -> dict[str, tuple[int, dt.date]]:
+    """Return, per person, how many items are open and the day the newest of them became due."""
+    return {user_id: (count, newest) for user_id, count, newest in session.execute(query) if user_id}
 
 
-def due(session: Session, today: dt.date) -> list[Reminder]:
-    """Return a reminder for every active person with an e-mail address and something due, students first."""
+def due(session: Session, today: dt.date, again_after_days: int) -> list[Reminder]:
+    """Return a reminder for every active person with an e-mail address and something due, students first.
+
+    A person reminded before gets one again only when something became due since (a check-in, a moment that went
+    overdue, a signal) or when the last reminder is `again_after_days` old: the daily job does not nag daily.
+    """
     checkins = _counts(
         session,
-        select(Placement.student_id, func.count(CheckIn.id))
+        select(Placement.student_id, func.count(CheckIn.id), func.max(CheckIn.due_on))
         .join(CheckIn, CheckIn.placement_id == Placement.id)
         .where(CheckIn.due_on <= today, CheckIn.answered_on.is_(None), Placement.end >= today)
         .group_by(Placement.student_id),
     )
+    # A moment planned on day d is overdue from d + 1: that is the day it became due for a reminder.
     moments = _counts(
         session,
-        select(Placement.supervisor_id, func.count(ContactMoment.id))
+        select(Placement.supervisor_id, func.count(ContactMoment.id), func.max(ContactMoment.planned_on))
         .join(ContactMoment, ContactMoment.placement_id == Placement.id)
         .where(ContactMoment.planned_on < today, ContactMoment.held_on.is_(None))
         .group_by(Placement.supervisor_id),
     )
+    moments = {user: (count, newest + dt.timedelta(days=1)) for user, (count, newest) in moments.items()}
     signals = _counts(
         session,
-        select(Placement.supervisor_id, func.count(Signal.id))
+        select(Placement.supervisor_id, func.count(Signal.id), func.max(Signal.raised_on))
         .join(Signal, Signal.placement_id == Placement.id)
         .where(Signal.handled_on.is_(None))
         .group_by(Placement.supervisor_id),
     )
+    last = {
+        user_id: sent_on for user_id, sent_on in session.execute(select(ReminderSent.user_id, ReminderSent.sent_on))
+    }
     wanted = set(checkins) | set(moments) | set(signals)
     people = session.scalars(select(User).where(User.id.in_(wanted), User.active.is_(True), User.email.is_not(None)))
+    nothing = (0, dt.date.min)
     found = []
     for user in people:
-        if user.role == "student" and checkins[user.id]:
-            found.append(Reminder(user.username or user.id, user.name, user.email or "", "student", checkins[user.id]))
-        elif user.role == "supervisor" and (moments[user.id] or signals[user.id]):
-            found.append(
-                Reminder(
-                    user.username or user.id,
-                    user.name,
-                    user.email or "",
-                    "supervisor",
-                    moments=moments[user.id],
-                    signals=signals[user.id],
-                )
-            )
+        open_items = [checkins.get(user.id, nothing)] if user.role == "student" else []
+        if user.role == "supervisor":
+            open_items = [moments.get(user.id, nothing), signals.get(user.id, nothing)]
+        if not any(count for count, _newest in open_items):
+            continue
+        sent = last.get(user.id)
+        newest = max(day for _count, day in open_items)
+        if sent is not None and newest <= sent and (today - sent).days < again_after_days:
+            continue
+        counts = (
+            {"checkins": open_items[0][0]}
+            if user.role == "student"
+            else {"moments": open_items[0][0], "signals": open_items[1][0]}
+        )
+        found.append(Reminder(user.username or user.id, user.name, user.email or "", user.role, user.id, **counts))
     return sorted(found, key=lambda r: (r.role != "student", r.username))
+
+
+def remember(session: Session, sent: list[Reminder], today: dt.date) -> None:
+    """Note today as the day these people were reminded."""
+    for reminder in sent:
+        known = session.get(ReminderSent, reminder.user_id)
+        if known is None:
+            session.add(ReminderSent(user_id=reminder.user_id, sent_on=today))
+        else:
+            known.sent_on = today
+    session.flush()
 
 
 def compose(settings: mail.MailSettings, reminder: Reminder, link: str) -> EmailMessage:

@@ -32,6 +32,7 @@ class Defaults:
 class SupervisionSettings:
     defaults: Defaults
     programmes: dict[str, Defaults]
+    remind_again_days: int = 7  # supervision.toml's [reminders] again_after_days
 
     def for_programme(self, programme: str) -> Defaults:
         """Return the programme's settings: its own table over the defaults."""
@@ -59,7 +60,11 @@ def parse(data: dict[str, Any]) -> SupervisionSettings:
     programmes = {
         code: _defaults(base | table, f"[programmes.{code}]") for code, table in data.get("programmes", {}).items()
     }
-    return SupervisionSettings(defaults, programmes)
+    reminders = data.get("reminders", {})
+    again = reminders.get("again_after_days") if isinstance(reminders, dict) else None
+    if not isinstance(again, int) or isinstance(again, bool) or again < 1:
+        raise SupervisionSettingsError("[reminders] again_after_days must be a whole number of days, 1 or more")
+    return SupervisionSettings(defaults, programmes, again)
 
 
 def load(override: Path | None = None) -> SupervisionSettings:

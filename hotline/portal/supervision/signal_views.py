@@ -12,14 +12,13 @@ import datetime as dt
 from typing import cast
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hotline.i18n import gettext as _
 from hotline.portal.accounts.login import current_user, role_required
 from hotline.portal.accounts.models import User
 from hotline.portal.db import get_session
-from hotline.portal.extensions import norms, supervision
+from hotline.portal.extensions import catalogue, norms, supervision
 from hotline.portal.supervision import checkins, signals
 from hotline.portal.supervision.models import CheckIn, Placement, Signal
 
@@ -96,8 +95,7 @@ def answer(checkin_id: str) -> Page:
 def signal_list() -> Page:
     """List the open signals of the supervisor's placements, by kind, each with what it means."""
     session = get_session()
-    mine = session.scalars(select(Placement).where(Placement.supervisor_id == me().id))
-    signals.compute_all(session, mine, supervision(), norms(), dt.date.today())
+    signals.compute_all(session, Placement.supervisor_id == me().id, supervision(), norms(), dt.date.today())
     session.commit()
     found = signals.open_for_supervisor(session, me())
     return render_template("portal/supervision/signals/list.html", signals=found, meanings=meanings())
@@ -158,4 +156,9 @@ def escalated_list() -> Page:
     signals.escalate(session, supervision(), dt.date.today())
     session.commit()
     found = signals.escalated(session)
-    return render_template("portal/supervision/signals/escalated.html", signals=found, meanings=meanings())
+    return render_template(
+        "portal/supervision/signals/escalated.html",
+        signals=found,
+        meanings=meanings(),
+        programmes=catalogue().programmes,
+    )
