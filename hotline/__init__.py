@@ -38,7 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter = security.init_app(app)
     app.extensions["hotline.limiter"] = limiter
 
-    from hotline import admin, api, casework, conditions, errors, guide, info, reports, staff
+    from hotline import admin, api, casework, conditions, errors, guide, info, reports, staff, statistics
 
     budgets = security.budgets(limiter)
     errors.init_app(app)
@@ -49,5 +49,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     info.init_app(app)
     guide.init_app(app)
     conditions.init_app(app)
+    statistics.init_app(app)
     api.init_app(app, budgets)  # after errors: it answers JSON for /api/ paths and defers to them elsewhere
     return app

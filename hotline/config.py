@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "KEYS_DIR": "keys",
     "ROUTING_FILE": None,  # None: routing.toml in the instance folder, if present
     "NORMS_FILE": None,  # None: norms.toml in the instance folder, if present (hotline/norms.toml says how)
+    "STATISTICS_FILE": None,  # None: statistics.toml in the instance folder, if present (hotline/statistics.toml)
+    "STATISTICS_CACHE_SECONDS": 600,  # how long a worker keeps a year's published statistics; 0: never
     "INSTITUTION_FILE": None,  # None: institution.toml in the instance folder (institution.py)
     "RATELIMIT_STORAGE_URL": "memory://",
     "REPORT_LIMIT": "10 per hour",  # filed reports per client bucket, HTML and API together
@@ -173,6 +175,7 @@ def load(instance: Path, test_config: dict[str, Any] | None = None) -> dict[str,
         settings["DATABASE_URL"] = f"sqlite:///{instance / 'hotline.sqlite3'}"
     settings["ROUTING_FILE"] = Path(settings["ROUTING_FILE"] or instance / "routing.toml")
     settings["NORMS_FILE"] = Path(settings["NORMS_FILE"] or instance / "norms.toml")
+    settings["STATISTICS_FILE"] = Path(settings["STATISTICS_FILE"] or instance / "statistics.toml")
     settings["INSTITUTION_FILE"] = Path(settings["INSTITUTION_FILE"] or instance / "institution.toml")
     settings["KEYS_DIR"] = Path(settings["KEYS_DIR"])
     return settings

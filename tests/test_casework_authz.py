@@ -167,12 +167,12 @@ def add_case(session: Any, slug: str, received: dt.date, **fields: Any) -> str:
         "ack_due": received + dt.timedelta(days=7),
         "feedback_due": cases.add_months(received, 3),
         "status": "received",
+        "category": "misuse.tasks",
     }
     case = Case(
         lookup_digest=secrets.token_hex(32),
         reply_public_key=secrets.token_bytes(32),
         reporter_signing_key=secrets.token_bytes(32),
-        category="misuse.tasks",
         programme=slug,
         received_on=received,
         **(values | fields),

@@ -20,6 +20,9 @@ ARGUMENTS = {
     "handler_id": "0" * 32,
     "slug": "hbo-ict",
     "case_id": "ABCDE-FGHJK",
+    "year": 2026,
+    "table": "category",
+    "kind": "csv",
 }
 
 

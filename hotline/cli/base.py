@@ -22,6 +22,7 @@ from hotline.norms import NormsError
 from hotline.portal.config import PortalConfigError
 from hotline.portal.placements.catalogue import CatalogueError
 from hotline.portal.supervision.settings import SupervisionSettingsError
+from hotline.statistics.settings import StatisticsSettingsError
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 NOT_INITIALISED = "database not initialised: run `hotline init` or `hotline demo` first"
@@ -32,6 +33,7 @@ DOMAIN_ERRORS = (
     PortalConfigError,
     CatalogueError,
     SupervisionSettingsError,
+    StatisticsSettingsError,
     institution.InstitutionError,
     crypto.CryptoError,
     keyring.KeyringError,

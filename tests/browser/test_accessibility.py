@@ -39,6 +39,7 @@ def tour(page: Any, base: str, js: bool, visit: Callable[[str], None]) -> None:
         "/info/discrimination",
         "/info/misuse",
         "/info/what-we-store",
+        "/statistics",
         "/casework/login",
         "/no-such-page",
     ):

@@ -1,0 +1,126 @@
+"""The hotline's counts per quarter, aggregated by the database: no case row is ever read into Python.
+
+Everything here is a count of cases by the metadata a handler's inbox shows (the day a report came in, its
+category and programme, where it was routed, and when it was acknowledged, answered and closed). Disclosure
+control (statistics.disclosure) decides afterwards what of it may be shown.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy.orm import Session
+
+from hotline.models import Case, CaseRoute, Destination
+from hotline.statistics.quarters import Quarter
+
+LABOUR_KIND = "labour_inspectorate"
+
+
+@dataclass(frozen=True)
+class HotlineCounts:
+    """Counts per quarter key (2026Q1): reports by category and programme, and how the hotline answered them."""
+
+    quarters: tuple[Quarter, ...]
+    totals: dict[str, int]
+    by_category: dict[tuple[str, str], int]  # (quarter, category) -> reports
+    by_programme: dict[tuple[str, str], int]  # (quarter, programme) -> reports
+    cube: dict[tuple[str, str, str], int]  # (quarter, category, programme) -> reports: what disclosure control needs
+    labour: dict[str, int]  # routed to the Labour Inspectorate
+    acknowledged_in_time: dict[str, int]  # acknowledged by a handler by the ack_due day
+    feedback_in_time: dict[str, int]  # answered in substance by the feedback_due day
+    closed: dict[str, int]  # closed, which always comes with a closing summary (workflow.TRANSITIONS)
+    days_to_acknowledge: dict[str, Counter[int]]  # quarter -> days from report to acknowledgement -> cases
+
+
+def quarter_of(quarters: Sequence[Quarter]) -> ColumnElement[str]:
+    """The quarter key of a case's day, as SQL (a CASE over the quarters asked for)."""
+    return case(*((and_(Case.received_on >= q.start, Case.received_on <= q.end), q.key) for q in quarters))
+
+
+def _within(quarters: Sequence[Quarter]) -> ColumnElement[bool]:
+    return and_(Case.received_on >= min(q.start for q in quarters), Case.received_on <= max(q.end for q in quarters))
+
+
+def counts(session: Session, quarters: Sequence[Quarter]) -> HotlineCounts:
+    """Count the hotline's cases in these quarters: two aggregate queries, whatever the number of cases.
+
+    Each case is tagged with its quarter and its flags in a subquery, and the counts group that subquery's
+    columns (PostgreSQL would not match a CASE with bound dates in SELECT to the same CASE in GROUP BY).
+    """
+    labour = session.scalars(select(Destination.id).where(Destination.kind == LABOUR_KIND)).all()
+    routed = exists().where(CaseRoute.case_id == Case.id, CaseRoute.destination_id.in_(labour))
+    flags = {
+        "labour": routed,
+        "acknowledged_in_time": Case.acknowledged_on <= Case.ack_due,
+        "feedback_in_time": Case.feedback_on <= Case.feedback_due,
+        "closed": Case.status == "closed",
+    }
+    tagged = (
+        select(
+            quarter_of(quarters).label("quarter"),
+            Case.category,
+            Case.programme,
+            Case.received_on,
+            Case.acknowledged_on,
+            *(case((rule, 1), else_=0).label(name) for name, rule in flags.items()),
+        )
+        .where(_within(quarters))
+        .subquery()
+    )
+    columns = tagged.c
+    totals: dict[str, Counter[str]] = {name: Counter() for name in ("total", *flags)}
+    cube: dict[tuple[str, str, str], int] = {}
+    pairs: dict[str, Counter[tuple[str, str]]] = {"category": Counter(), "programme": Counter()}
+    joint = select(
+        columns.quarter, columns.category, columns.programme, func.count(), *(func.sum(columns[f]) for f in flags)
+    ).group_by(columns.quarter, columns.category, columns.programme)
+    for q, c, p, n, *flagged in session.execute(joint):  # one row per quarter, category and programme: aggregates
+        q, c, p = str(q), str(c), str(p)
+        cube[q, c, p] = int(n)
+        pairs["category"][q, c] += int(n)
+        pairs["programme"][q, p] += int(n)
+        totals["total"][q] += int(n)
+        for name, count in zip(flags, flagged, strict=True):
+            totals[name][q] += int(count or 0)
+    days: dict[str, Counter[int]] = {}
+    acknowledged = select(columns.quarter, columns.received_on, columns.acknowledged_on, func.count()).where(
+        columns.acknowledged_on.is_not(None)
+    )
+    for key, received, on, n in session.execute(
+        acknowledged.group_by(columns.quarter, columns.received_on, columns.acknowledged_on)
+    ):
+        days.setdefault(str(key), Counter())[(on - received).days] += int(n)
+    return HotlineCounts(
+        quarters=tuple(quarters),
+        totals=dict(totals["total"]),
+        by_category=dict(pairs["category"]),
+        by_programme=dict(pairs["programme"]),
+        cube=cube,
+        labour={q: n for q, n in totals["labour"].items() if n},
+        acknowledged_in_time={q: n for q, n in totals["acknowledged_in_time"].items() if n},
+        feedback_in_time={q: n for q, n in totals["feedback_in_time"].items() if n},
+        closed={q: n for q, n in totals["closed"].items() if n},
+        days_to_acknowledge=days,
+    )
+
+
+def median(histogram: Counter[int]) -> float | None:
+    """Return the median of a histogram of days (the lower middle value's and upper's mean for an even count)."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    ordered = sorted(histogram.items())
+
+    def nth(index: int) -> int:
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if index < seen:
+                return value
+        raise IndexError(index)
+
+    return (nth((total - 1) // 2) + nth(total // 2)) / 2
