@@ -99,3 +99,21 @@ def test_a_worker_keeps_a_year_for_a_while_and_counts_afresh_without_the_cache(
     client.application.config["STATISTICS_CACHE_SECONDS"] = 0
     again = cells(client.get("/statistics").get_data(as_text=True), "total", "reports")
     assert again["2026Q1"] == "22" and again["year"] == "35"
+
+
+def test_the_charts_are_svg_with_a_title_a_description_and_hidden_counts_never_zero(
+    client: FlaskClient, year: int
+) -> None:
+    page = client.get("/statistics").get_data(as_text=True)
+    quarters = page.split('data-chart="chart-quarters"', 1)[1].split("</figure>", 1)[0]
+    assert 'role="img"' in quarters and 'aria-labelledby="chart-quarters-title chart-quarters-desc"' in quarters
+    assert (
+        "<script" not in page and '<title id="chart-quarters-title">Meldingen per kwartaal in 2026</title>' in quarters
+    )
+    assert re.search(r"<desc id=\"chart-quarters-desc\">K1: 17; K2: 13</desc>", quarters)
+    assert 'href="#table-total"' in quarters and 'id="table-total"' in page
+    groups = page.split('data-chart="chart-groups"', 1)[1].split("</figure>", 1)[0]
+    hidden = groups.count('class="meldpunt-chart__bar meldpunt-chart__bar--hidden"')
+    assert hidden >= 2  # harassment and labour rights had no reports: hidden, drawn empty, not as a zero bar
+    assert groups.count('class="meldpunt-chart__value meldpunt-chart__value--hidden"') == hidden  # each says so
+    assert not re.search(r'class="meldpunt-chart__value"[^>]*>0<', groups)

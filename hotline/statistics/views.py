@@ -14,8 +14,10 @@ from sqlalchemy import func, select
 
 from hotline.db import get_session
 from hotline.extensions import routing
+from hotline.i18n import gettext as _
+from hotline.i18n import label
 from hotline.models import Case, Destination
-from hotline.statistics import EXTENSION, hotline_counts, publication
+from hotline.statistics import EXTENSION, charts, hotline_counts, publication
 from hotline.statistics.publication import Publication
 from hotline.statistics.quarters import ended
 from hotline.statistics.settings import StatisticsSettings
@@ -79,14 +81,26 @@ def chosen_year() -> int:
 def index() -> str:
     """Show a year's quarters: reports by group, category and programme, and how the hotline answered them."""
     year = chosen_year()
+    published = publish(year)
     return render_template(
         "statistics/index.html",
-        published=publish(year),
+        published=published,
+        charts=chart_data(published) if published else {},
         year=year,
         years=years(),
         settings=settings(),
         programme_names=programmes(),
     )
+
+
+def chart_data(published: Publication) -> dict[str, charts.Chart]:
+    """The trend of the quarters' reports, and the year's reports per group."""
+    total = published.table("total").rows[0]
+    quarters = [(_("K%(n)s", n=q.number), total.cells[q.key]) for q in published.quarters]
+    groups = [
+        (label(row.labels), row.cells[publication.YEAR]) for row in published.table("category").rows if row.level == 0
+    ]
+    return {"quarters": charts.columns(quarters), "groups": charts.rows(groups)}
 
 
 def rows_of(published: Publication, code: str) -> list[dict[str, Any]]:
