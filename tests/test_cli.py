@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -493,3 +495,23 @@ def test_a_start_tightens_what_an_older_version_left_open(runner: Runner, demo_e
         path.chmod(0o644)
     assert runner("cases", "list", env=demo_env).exit_code == 0
     assert loose_modes(instance) == {}
+
+
+def test_demo_can_file_a_year_of_sealed_made_up_reports_for_the_statistics(
+    runner: Runner, demo_env: dict[str, Any]
+) -> None:
+    made = runner("demo", "--year-of-reports", env=demo_env)
+    assert made.exit_code == 0, made.output
+    filed = int(re.search(r"Filed (\d+) made-up reports", made.output).group(1))  # type: ignore[union-attr]
+    assert filed > 50
+    database = Path(demo_env["HOTLINE_INSTANCE"]) / demo.SQLITE_FILE
+    with sqlite3.connect(database) as connection:
+        days = [dt.date.fromisoformat(d) for (d,) in connection.execute('SELECT received_on FROM "case"')]
+        sealed = connection.execute("SELECT COUNT(DISTINCT case_id) FROM envelope").fetchone()[0]
+    connection.close()
+    assert len(days) == filed == sealed  # each sealed as a student's report is, none as plain text
+    assert min(days) >= dt.date.today() - dt.timedelta(days=371) and max(days) < dt.date.today()
+    assert len({(d.year, (d.month - 1) // 3) for d in days}) >= 4  # spread over the quarters of a year
+    stats = runner("stats", "--json", env=demo_env)
+    assert stats.exit_code == 0, stats.output
+    assert json.loads(stats.output)["quarters"]

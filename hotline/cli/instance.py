@@ -11,7 +11,20 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from hotline import accounts, auth, cases, config, create_app, crypto, db, demo, extensions, keyring, security
+from hotline import (
+    accounts,
+    auth,
+    cases,
+    config,
+    create_app,
+    crypto,
+    db,
+    demo,
+    demo_year,
+    extensions,
+    keyring,
+    security,
+)
 from hotline import maintenance as upkeep
 from hotline.cli.base import (
     NOT_INITIALISED,
@@ -112,7 +125,12 @@ def show_code(instance: Path, username: str) -> None:
     metavar="USERNAME",
     help="Show a demo handler's current one-time code, so trying the workspace needs no phone (demo only).",
 )
-def demo_command(reset: bool, code_for: str | None) -> None:
+@click.option(
+    "--year-of-reports",
+    is_flag=True,
+    help="Also file a made-up year of reports, sealed as a student's are, so that the statistics show quarters.",
+)
+def demo_command(reset: bool, code_for: str | None, year_of_reports: bool) -> None:
     """Set up a demo instance with destinations, keys and signed key lists."""
     instance = config.instance_path()
     if code_for is not None:
@@ -148,6 +166,7 @@ def demo_command(reset: bool, code_for: str | None) -> None:
         demo.populate(session, instance, keys_dir, made, None)
         passwords = demo.add_accounts(session, extensions.keyring(app), made)
         names = {d.slug: d.name for d in session.scalars(select(Destination))}
+        filed = demo_year.file_year(app, session, dt.date.today()) if year_of_reports else 0
     portal_passwords = make_portal_demo(instance)
 
     click.echo("warning: demo instance: not for real reports", err=True)
@@ -176,6 +195,10 @@ def demo_command(reset: bool, code_for: str | None) -> None:
         f"  {student} is {portal_demo.WEEKS_IN} weeks into an internship at {host_name}, supervised by {supervisor}:"
         " check-ins are due."
     )
+    if filed:
+        click.echo(f"Filed {filed} made-up reports over the past year: see /statistics")
+    else:
+        click.echo("Figures on /statistics: `hotline demo --reset --year-of-reports` files a made-up year of reports.")
     click.echo("Next steps:")
     click.echo("  hotline run                  then open http://127.0.0.1:5000 and file a report")
     click.echo("  hotline cases list")
