@@ -117,3 +117,15 @@ def test_the_charts_are_svg_with_a_title_a_description_and_hidden_counts_never_z
     assert hidden >= 2  # harassment and labour rights had no reports: hidden, drawn empty, not as a zero bar
     assert groups.count('class="meldpunt-chart__value meldpunt-chart__value--hidden"') == hidden  # each says so
     assert not re.search(r'class="meldpunt-chart__value"[^>]*>0<', groups)
+
+
+def test_the_yearly_report_has_the_same_figures_without_the_pages_tools(client: FlaskClient, year: int) -> None:
+    page = client.get("/statistics").get_data(as_text=True)
+    assert 'href="/statistics/2026/report"' in page
+    printed = client.get("/statistics/2026/report").get_data(as_text=True)
+    assert "Jaarverslag meldingen 2026" in printed and "data-report" in printed
+    assert "meldpunt-downloads" not in printed and "data-report-link" not in printed
+    one_row = {"total": "reports", "category": "misuse.tasks", "programme": "verpleegkunde", "answers": "labour"}
+    for table, row in one_row.items():
+        assert cells(printed, table, row) == cells(page, table, row)
+    assert client.get("/statistics/2031/report").status_code == 404

@@ -77,10 +77,7 @@ def chosen_year() -> int:
     return asked if asked is not None else (available[0] if available else today().year)
 
 
-@bp.get("")
-def index() -> str:
-    """Show a year's quarters: reports by group, category and programme, and how the hotline answered them."""
-    year = chosen_year()
+def page(year: int, report: bool) -> str:
     published = publish(year)
     return render_template(
         "statistics/index.html",
@@ -89,8 +86,23 @@ def index() -> str:
         year=year,
         years=years(),
         settings=settings(),
-        programme_names=programmes(),
+        report=report,
+        today=today(),
     )
+
+
+@bp.get("")
+def index() -> str:
+    """Show a year's quarters: reports by group, category and programme, and how the hotline answered them."""
+    return page(chosen_year(), report=False)
+
+
+@bp.get("/<int:year>/report")
+def report(year: int) -> str:
+    """The year as a report to print for the institution's annual report: the same figures, without the page's tools."""
+    if year not in years():
+        abort(404)
+    return page(year, report=True)
 
 
 def chart_data(published: Publication) -> dict[str, charts.Chart]:

@@ -4,12 +4,14 @@ tables scroll inside their own region on a phone, and the charts read as images 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from browser_helpers import violations
 from flask import Flask
+from pypdf import PdfReader
 from test_casework_authz import add_case
 from test_phone_nojs import PHONE
 
@@ -58,3 +60,15 @@ def test_on_a_phone_the_page_does_not_scroll_sideways(live_server: str, year: in
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "nl-390-statistics.png"), full_page=True)
     context.close()
+
+
+def test_the_yearly_report_prints_cleanly_on_a4(live_server: str, year: int, js_page: Any) -> None:
+    page = js_page.page
+    page.goto(f"{live_server}/statistics/2026/report")
+    page.wait_for_selector("[data-report]")
+    pdf = PdfReader(io.BytesIO(page.pdf(format="A4")))
+    text = "\n".join(printed.extract_text() for printed in pdf.pages)
+    assert len(pdf.pages) <= 4, len(pdf.pages)
+    for caption in ("Meldingen per kwartaal in 2026", "Meldingen per opleiding in 2026", "Landelijke cijfers"):
+        assert caption in text, caption
+    assert "Download" not in text and "CSV" not in text
