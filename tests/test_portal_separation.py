@@ -38,7 +38,13 @@ PORTAL_MAY_IMPORT = {
     "hotline.taxonomy",
 }
 # Where the hotline may name the portal: the command line and the WSGI entry points, which start both.
-MAY_IMPORT_PORTAL = {"hotline/cli/base.py", "hotline/cli/instance.py", "hotline/cli/portal.py", "hotline/wsgi.py"}
+MAY_IMPORT_PORTAL = {
+    "hotline/cli/base.py",
+    "hotline/cli/instance.py",
+    "hotline/cli/portal.py",
+    "hotline/wsgi.py",
+    "hotline/statistics/portal_counts.py",  # the statistics' one door: the portal's published counts, nothing else
+}
 HOTLINE_IDENTIFIERS = ("case", "token", "digest", "lookup", "envelope", "destination", "handler", "kid")
 
 
@@ -84,6 +90,12 @@ def test_no_hotline_module_imports_the_portal_but_the_entry_points() -> None:
             continue
         if any(name.startswith("hotline.portal") for name in imports(path)):
             assert path.relative_to(ROOT).as_posix() in MAY_IMPORT_PORTAL, path
+
+
+def test_the_statistics_reach_the_portal_only_through_its_published_counts() -> None:
+    door = ROOT / "hotline" / "statistics" / "portal_counts.py"
+    portal = {module_of(name) for name in imports(door) if name.startswith("hotline.portal")}
+    assert portal == {"hotline.portal.figures"}
 
 
 def test_the_two_metadatas_share_no_table_and_refer_to_nothing_of_the_other() -> None:

@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from test_casework_authz import add_case
+from test_portal_figures import add_year
 
 from hotline.statistics import views
 
@@ -129,3 +130,18 @@ def test_the_yearly_report_has_the_same_figures_without_the_pages_tools(client: 
     for table, row in one_row.items():
         assert cells(printed, table, row) == cells(page, table, row)
     assert client.get("/statistics/2031/report").status_code == 404
+
+
+def test_the_portals_counts_join_the_page_protected_like_the_rest(
+    client: FlaskClient, year: int, portal: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_year(portal)  # the portal's year: 3 students seeking internships that start in Q1, 2 of them placed
+    page = client.get("/statistics").get_data(as_text=True)
+    assert "data-portal-figures" in page
+    assert cells(page, "sought", "all")["2026Q1"] == "minder dan 5"  # three students: hidden, as a report count is
+    assert cells(page, "found", "hbo-ict")["2026Q1"] == "minder dan 5"
+    assert cells(page, "moments", "due")["2026Q2"] == "minder dan 5"
+    assert 'data-table="signals"' in page and 'data-table="declines"' in page
+    download = client.get("/statistics/2026/sought.csv").get_data(as_text=True)
+    assert "hbo-ict" in download and ",3," not in download
+    assert client.get("/statistics/2026/nothing.csv").status_code == 404

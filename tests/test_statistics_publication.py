@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_disclosure import attacker
 
+from hotline.portal.figures import Quarterly
 from hotline.routing import load
 from hotline.statistics import disclosure, publication
 from hotline.statistics.hotline_counts import HotlineCounts
@@ -40,23 +41,38 @@ def years(draw: st.DrawFn) -> HotlineCounts:
     return HotlineCounts(QUARTERS, dict(totals), {}, {}, cube, **answered, days_to_acknowledge={})
 
 
+@st.composite
+def portals(draw: st.DrawFn) -> Quarterly:
+    """The portal's counts for the same quarters: students sought and placed, declines, moments and signals."""
+    small = st.integers(0, 9) | st.just(0)
+    sought = {(q.key, p): n for q in QUARTERS for p in ("hbo-ict", "verpleegkunde") if (n := draw(small))}
+    found = {key: k for key, n in sought.items() if (k := draw(st.integers(0, n)))}
+    declines = {(q.key, r): n for q in QUARTERS for r in ("filled", "period") if (n := draw(small))}
+    due = {q.key: draw(small) for q in QUARTERS}
+    on_time = {q: draw(st.integers(0, n)) for q, n in due.items()}
+    signals = {(q.key, k): n for q in QUARTERS for k in ("unsafe", "tasks_off") if (n := draw(small))}
+    return Quarterly(sought, found, declines, due, on_time, signals, {}, {}, {})
+
+
 @settings(max_examples=12, deadline=None, database=None)
-@given(years())
-def test_no_table_or_download_lets_an_attacker_pin_a_hidden_count(counts: HotlineCounts) -> None:
-    published = publication.build(counts, 2026, ROUTING, PROGRAMMES, 5)
-    cells, base, links = publication._cells(counts, ROUTING.categories, GROUPS, PROGRAMMES)
+@given(years(), st.none() | portals())
+def test_no_table_or_download_lets_an_attacker_pin_a_hidden_count(
+    counts: HotlineCounts, portal: Quarterly | None
+) -> None:
+    published = publication.build(counts, 2026, ROUTING, PROGRAMMES, 5, portal)
+    cells, base, links = publication._cells(counts, ROUTING.categories, GROUPS, PROGRAMMES, portal)
     status = {}
     for table in published.tables:
         for row in table.rows:
             for period, figure in row.cells.items():
-                kind = {"total": "total", "answers": row.code}.get(
-                    table.code, "group" if row.level == 0 else table.code
-                )
+                kind = "group" if table.code == "category" and row.level == 0 else table.code
+                kind = row.code if table.code == "answers" else kind
                 code = "yes" if table.code == "answers" else row.code
                 status[kind, period, code] = figure.status
                 assert (figure.value is None) == (figure.status != disclosure.SHOWN)
     # The page shows the yes of each answer; its no is published through the same statuses (a download's share).
     protected = disclosure.protect(cells, base, 5, links=links, cost=publication.cost)
+    assert set(status) <= set(protected)  # every figure shown anywhere is a protected cell
     for key, found in status.items():
         assert found in (protected[key], publication.HIDDEN), key
     if publication.HIDDEN in status.values():  # every hidden cell shown alike: the attacker knows only "hidden"

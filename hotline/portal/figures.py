@@ -6,12 +6,17 @@ student, a supervisor or a host contact. The statistics module (issue 16) applie
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, inspect, select
 from sqlalchemy.orm import Session
 
+from hotline.portal.placements.catalogue import Catalogue
 from hotline.portal.placements.models import MatchingRound, Offer, OfferProgramme, Proposal, Wish
 from hotline.portal.placements.shortages import declines_by_reason
 from hotline.portal.supervision.models import ContactMoment, Placement, Signal
@@ -67,3 +72,124 @@ def supervision_counts(session: Session) -> SupervisionCounts:
         moments_held={str(k): int(v) for k, v in session.execute(held.group_by(Placement.programme))},
         signals={str(k): int(v) for k, v in session.execute(signals)},
     )
+
+
+Period = tuple[str, dt.date, dt.date]  # a quarter's key and its first and last day, as the statistics ask
+
+
+@dataclass(frozen=True)
+class Quarterly:
+    """The portal's counts per quarter, for the public statistics: numbers and the names of codes, never a row.
+
+    sought: students whose wished internship starts in the quarter, per programme; found: of those, placed.
+    declines: hosts' declines decided in the quarter, by reason. moments_due and moments_on_time: contact
+    moments (not return days) planned in the quarter and due by today, and those held on or before their day.
+    signals: signals raised in the quarter and still open, by kind. days_to_placement: for those placed, the days
+    from their first matching round to the host's acceptance.
+    """
+
+    sought: dict[tuple[str, str], int]
+    found: dict[tuple[str, str], int]
+    declines: dict[tuple[str, str], int]
+    moments_due: dict[str, int]
+    moments_on_time: dict[str, int]
+    signals: dict[tuple[str, str], int]
+    days_to_placement: dict[str, Counter[int]]
+    programmes: dict[str, dict[str, str]]  # programme code -> names, from placements.toml
+    reasons: dict[str, dict[str, str]]  # decline reason code -> names
+
+
+def quarterly(
+    session: Session, periods: Sequence[Period], today: dt.date, catalogue: Catalogue | None = None
+) -> Quarterly:
+    """Count the portal's figures per quarter: a few aggregate queries per quarter, whatever the number of rows."""
+    sought: dict[tuple[str, str], int] = {}
+    found: dict[tuple[str, str], int] = {}
+    declines: dict[tuple[str, str], int] = {}
+    due: dict[str, int] = {}
+    on_time: dict[str, int] = {}
+    signals: dict[tuple[str, str], int] = {}
+    days: dict[str, Counter[int]] = {}
+    first_round = (
+        select(Proposal.student_id, func.min(MatchingRound.run_at).label("first"))
+        .join(MatchingRound)
+        .group_by(Proposal.student_id)
+        .subquery()
+    )
+    for key, start, end in periods:
+        starts = Wish.start.between(start, end)
+        for programme, n in session.execute(
+            select(Wish.programme, func.count()).where(starts).group_by(Wish.programme)
+        ):
+            sought[key, str(programme)] = int(n)
+        accepted = (
+            select(Wish.programme, func.count(func.distinct(Wish.student_id)))
+            .join(Proposal, Proposal.student_id == Wish.student_id)
+            .where(starts, Proposal.status == "accepted")
+            .group_by(Wish.programme)
+        )
+        for programme, n in session.execute(accepted):
+            found[key, str(programme)] = int(n)
+        waited = (
+            select(Proposal.decided_on, first_round.c.first, func.count())
+            .join(Wish, Wish.student_id == Proposal.student_id)
+            .join(first_round, first_round.c.student_id == Proposal.student_id)
+            .where(starts, Proposal.status == "accepted", Proposal.decided_on.is_not(None))
+            .group_by(Proposal.decided_on, first_round.c.first)
+        )
+        for decided, first, n in session.execute(waited):
+            days.setdefault(key, Counter())[(decided - first.date()).days] += int(n)
+        declined = (
+            select(Proposal.decline_reason, func.count())
+            .where(Proposal.status == "declined", Proposal.decided_on.between(start, end))
+            .group_by(Proposal.decline_reason)
+        )
+        for reason, n in session.execute(declined):
+            declines[key, str(reason or "other")] = int(n)
+        planned = and_(
+            ContactMoment.kind != "return_day",
+            ContactMoment.planned_on.between(start, end),
+            ContactMoment.planned_on < today,
+        )
+        held = case((ContactMoment.held_on <= ContactMoment.planned_on, 1), else_=0)
+        counted, timely = session.execute(select(func.count(), func.coalesce(func.sum(held), 0)).where(planned)).one()
+        if counted:
+            due[key], on_time[key] = int(counted), int(timely)
+        still_open = and_(Signal.raised_on.between(start, end), Signal.handled_on.is_(None))
+        for kind, n in session.execute(select(Signal.kind, func.count()).where(still_open).group_by(Signal.kind)):
+            signals[key, str(kind)] = int(n)
+    return Quarterly(
+        sought=sought,
+        found=found,
+        declines=declines,
+        moments_due=due,
+        moments_on_time=on_time,
+        signals=signals,
+        days_to_placement=days,
+        programmes={code: p.name for code, p in catalogue.programmes.items()} if catalogue else {},
+        reasons=dict(catalogue.decline_reasons) if catalogue else {},
+    )
+
+
+def read(instance: Path, periods: Sequence[Period], today: dt.date) -> Quarterly | None:
+    """Open the portal's database read-only for a moment and count; None when the portal has no database yet.
+
+    The one door through which the hotline's statistics reach the portal: it hands back counts and the names of
+    codes from placements.toml, and closes its connection before returning.
+    """
+    from hotline.db import make_engine
+    from hotline.portal.config import database_url
+    from hotline.portal.placements import catalogue
+
+    url = database_url(instance)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None
+    engine = make_engine(url)
+    try:
+        if not inspect(engine).has_table("portal_user"):
+            return None
+        override = Path(os.environ.get("HOTLINE_PORTAL_PLACEMENTS_FILE") or instance / "placements.toml")
+        with Session(engine) as session:
+            return quarterly(session, periods, today, catalogue.load(override))
+    finally:
+        engine.dispose()

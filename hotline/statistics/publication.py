@@ -9,8 +9,9 @@ once: a quarter is the finest period, and no cell is finer than what a handler's
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from hotline.routing import Routing
 from hotline.statistics import disclosure
@@ -22,6 +23,33 @@ YEAR = "year"  # the column of the whole year (its ended quarters)
 HIDDEN = "hidden"  # a hidden cell shown like every other, when telling primary from secondary would give it away
 # How the hotline answered, per quarter: counted yes and no, each a share of the quarter's reports.
 ANSWERS = ("labour", "acknowledged_in_time", "feedback_in_time", "closed")
+
+
+class PortalCounts(Protocol):
+    """What the portal hands the statistics per quarter (hotline.portal.figures.Quarterly): counts and code names."""
+
+    @property
+    def sought(self) -> dict[tuple[str, str], int]: ...
+    @property
+    def found(self) -> dict[tuple[str, str], int]: ...
+    @property
+    def declines(self) -> dict[tuple[str, str], int]: ...
+    @property
+    def moments_due(self) -> dict[str, int]: ...
+    @property
+    def moments_on_time(self) -> dict[str, int]: ...
+    @property
+    def signals(self) -> dict[tuple[str, str], int]: ...
+    @property
+    def days_to_placement(self) -> dict[str, Counter[int]]: ...
+    @property
+    def programmes(self) -> dict[str, dict[str, str]]: ...
+    @property
+    def reasons(self) -> dict[str, dict[str, str]]: ...
+
+
+# The portal's tables, in the order the page shows them.
+PORTAL_TABLES = ("sought", "found", "declines", "moments", "signals")
 
 
 @dataclass(frozen=True)
@@ -63,7 +91,11 @@ class Publication:
 
 
 def _cells(
-    counts: HotlineCounts, categories: Iterable[str], groups: Mapping[str, str], programmes: Iterable[str]
+    counts: HotlineCounts,
+    categories: Iterable[str],
+    groups: Mapping[str, str],
+    programmes: Iterable[str],
+    portal: PortalCounts | None = None,
 ) -> tuple[list[Published], dict[Base, int], list[disclosure.Link]]:
     """Return the published cells, the base counts and the links (two sums of base cells known to be equal)."""
     quarters = [q.key for q in counts.quarters]
@@ -97,7 +129,48 @@ def _cells(
             yes = found.get(q, 0)
             base[q, name, "yes"], base[q, name, "no"] = yes, counts.totals.get(q, 0) - yes
             links.append((frozenset({(q, name, "yes"), (q, name, "no")}), cube_of[q]))
+    if portal is not None:
+        _portal_cells(portal, quarters, base, add)
     return cells, base, links
+
+
+def _portal_cells(
+    portal: PortalCounts,
+    quarters: list[str],
+    base: dict[Base, int],
+    add: Callable[[str, str, Mapping[str, frozenset[Base]]], None],
+) -> None:
+    """Add the portal's figures: each its own base cells, so that no count of it is finer than its table."""
+    codes = sorted({p for _q, p in portal.sought})
+    for q in quarters:
+        for p in codes:
+            found = portal.found.get((q, p), 0)
+            base["placements", q, p, "found"], base["placements", q, p, "not"] = (
+                found,
+                portal.sought.get((q, p), 0) - found,
+            )
+    for p in codes:
+        add("sought", p, {q: frozenset({("placements", q, p, "found"), ("placements", q, p, "not")}) for q in quarters})
+        add("found", p, {q: frozenset({("placements", q, p, "found")}) for q in quarters})
+    add("sought", "all", {q: frozenset(b for b in base if b[:2] == ("placements", q)) for q in quarters})
+    add(
+        "found",
+        "all",
+        {q: frozenset(b for b in base if b[:2] == ("placements", q) and b[3] == "found") for q in quarters},
+    )
+    for name, values in (("declines", portal.declines), ("signals", portal.signals)):
+        kinds = sorted({code for _q, code in values})
+        for q in quarters:
+            for code in kinds:
+                base[name, q, code] = values.get((q, code), 0)
+        for code in kinds:
+            add(name, code, {q: frozenset({(name, q, code)}) for q in quarters})
+        add(name, "all", {q: frozenset({(name, q, code) for code in kinds}) for q in quarters})
+    for q in quarters:
+        on_time = portal.moments_on_time.get(q, 0)
+        base["moments", q, "on_time"], base["moments", q, "late"] = on_time, portal.moments_due.get(q, 0) - on_time
+    add("moments", "due", {q: frozenset({("moments", q, "on_time"), ("moments", q, "late")}) for q in quarters})
+    add("moments", "on_time", {q: frozenset({("moments", q, "on_time")}) for q in quarters})
 
 
 # What hiding a cell costs the reader, beside its size: the detail goes first, the totals last.
@@ -111,11 +184,16 @@ def cost(key: Key, value: int) -> float:
 
 
 def build(
-    counts: HotlineCounts, year: int, routing: Routing, programmes: Mapping[str, dict[str, str]], threshold: int
+    counts: HotlineCounts,
+    year: int,
+    routing: Routing,
+    programmes: Mapping[str, dict[str, str]],
+    threshold: int,
+    portal: PortalCounts | None = None,
 ) -> Publication:
     """Publish a year's ended quarters: count every cell, protect them all at once, and lay them out as tables."""
     groups = {code: category.group for code, category in routing.categories.items()}
-    cells, base, links = _cells(counts, routing.categories, groups, programmes)
+    cells, base, links = _cells(counts, routing.categories, groups, programmes, portal)
     status = disclosure.protect(cells, base, threshold, links=links, cost=cost)
     if disclosure.pinned(cells, base, status, threshold, links=links):
         # Rare, on tiny data: every cell hidden, yet which are "fewer than N" and which are hidden for cover gives
@@ -147,15 +225,38 @@ def build(
     histograms[YEAR] = sum(histograms.values(), Counter())
     for period, histogram in histograms.items():  # a median of fewer cases than the threshold is not published
         medians[period] = median(histogram) if sum(histogram.values()) >= threshold else None
-    return Publication(
-        year=year,
-        quarters=counts.quarters,
-        threshold=threshold,
-        tables=[
-            Table("total", total),
-            Table("category", by_category),
-            Table("programme", by_programme),
-            Table("answers", answers),
-        ],
-        medians=medians,
+    tables = [
+        Table("total", total),
+        Table("category", by_category),
+        Table("programme", by_programme),
+        Table("answers", answers),
+    ]
+    if portal is not None:
+        tables += _portal_tables(portal, row)
+        waits = {q.key: portal.days_to_placement.get(q.key, Counter()) for q in counts.quarters}
+        waits[YEAR] = sum(waits.values(), Counter())
+        for period, histogram in waits.items():
+            medians[f"placement-{period}"] = median(histogram) if sum(histogram.values()) >= threshold else None
+    return Publication(year=year, quarters=counts.quarters, threshold=threshold, tables=tables, medians=medians)
+
+
+def _portal_tables(portal: PortalCounts, row: Callable[..., Row]) -> list[Table]:
+    """Lay the portal's protected cells out as tables: per programme, by reason, by kind, and the contact moments."""
+    codes = sorted({p for _q, p in portal.sought})
+    names = {code: portal.programmes.get(code, {"nl": code, "en": code}) for code in codes}
+    everyone = {"nl": "Alle opleidingen", "en": "All programmes"}
+    tables = [
+        Table(name, [row(name, "all", everyone, 0)] + [row(name, code, names[code], 1) for code in codes])
+        for name in ("sought", "found")
+    ]
+    reasons = sorted({code for _q, code in portal.declines})
+    every_reason = [row("declines", code, portal.reasons.get(code, {"nl": code, "en": code}), 1) for code in reasons]
+    tables.append(
+        Table("declines", [row("declines", "all", {"nl": "Alle redenen", "en": "All reasons"}, 0), *every_reason])
     )
+    moments = [row("moments", code, {"nl": code, "en": code}, 1) for code in ("due", "on_time")]
+    tables.append(Table("moments", moments))
+    kinds = sorted({code for _q, code in portal.signals})
+    every_kind = [row("signals", code, {"nl": code, "en": code}, 1) for code in kinds]
+    tables.append(Table("signals", [row("signals", "all", {"nl": "Alle soorten", "en": "All kinds"}, 0), *every_kind]))
+    return tables

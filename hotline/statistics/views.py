@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import time
+from pathlib import Path
 from typing import Any, cast
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -17,13 +18,13 @@ from hotline.extensions import routing
 from hotline.i18n import gettext as _
 from hotline.i18n import label
 from hotline.models import Case, Destination
-from hotline.statistics import EXTENSION, charts, hotline_counts, publication
+from hotline.statistics import EXTENSION, charts, hotline_counts, portal_counts, publication
 from hotline.statistics.publication import Publication
 from hotline.statistics.quarters import ended
 from hotline.statistics.settings import StatisticsSettings
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
-TABLES = ("total", "category", "programme", "answers")
+TABLES = ("total", "category", "programme", "answers")  # the hotline's; the portal's follow when it has a database
 
 
 def settings() -> StatisticsSettings:
@@ -62,7 +63,8 @@ def publish(year: int) -> Publication | None:
     if kept is not None and time.monotonic() - kept[0] < keep:
         return kept[1]
     counts = hotline_counts.counts(get_session(), quarters)
-    made = publication.build(counts, year, routing(), programmes(), settings().threshold)
+    portal = portal_counts.counts(Path(current_app.instance_path), quarters, day)
+    made = publication.build(counts, year, routing(), programmes(), settings().threshold, portal)
     if keep > 0:
         cache.clear()  # one year and day at a time: a cache that cannot grow
         cache[year, day] = (time.monotonic(), made)
@@ -147,18 +149,24 @@ def as_json(published: Publication) -> dict[str, Any]:
             "primary": f"fewer than {published.threshold}: hidden",
             "secondary": "hidden so that no hidden count can be worked out from the others",
         },
-        "tables": {code: rows_of(published, code) for code in TABLES},
-        "median_days_to_acknowledgement": published.medians,
+        "tables": {table.code: rows_of(published, table.code) for table in published.tables},
+        "median_days_to_acknowledgement": {k: v for k, v in published.medians.items() if "-" not in k},
+        "median_days_to_placement": {
+            k.removeprefix("placement-"): v for k, v in published.medians.items() if k.startswith("placement-")
+        },
     }
 
 
-@bp.get("/<int:year>/<any('total', 'category', 'programme', 'answers'):table>.<any(csv, json):kind>")
+@bp.get(
+    "/<int:year>/<any('total', 'category', 'programme', 'answers', 'sought', 'found', 'declines', 'moments', 'signals')"
+    ":table>.<any(csv, json):kind>"
+)
 def download(year: int, table: str, kind: str) -> Response:
     """Download one table of a year, with the period, the threshold and what was hidden, as CSV or JSON."""
     if year not in years():
         abort(404)
     published = publish(year)
-    if published is None:
+    if published is None or table not in {t.code for t in published.tables}:
         abort(404)
     rows = rows_of(published, table)
     name = f"meldpunt-stages-{year}-{table}.{kind}"
