@@ -20,12 +20,12 @@ from hotline import (
     crypto,
     db,
     demo,
-    demo_year,
     extensions,
     keyring,
     security,
 )
 from hotline import maintenance as upkeep
+from hotline.cli import demo_year
 from hotline.cli.base import (
     NOT_INITIALISED,
     HotlineError,
