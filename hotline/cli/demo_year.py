@@ -35,7 +35,7 @@ WEEKLY = (0, 1, 1, 2, 2, 3, 4)  # reports in a week, drawn from these
 
 def file_year(app: Flask, session: Session, today: dt.date, seed: int = 2026) -> int:
     """File a year of made-up reports before today; return how many."""
-    rng = random.Random(seed)  # noqa: S311  (made-up data, the same every time)
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # made-up data, the same every time: no secret
     config = app.config
     secrets = service.Secrets(bytes.fromhex(config["INSTANCE_SALT"]), bytes.fromhex(config["LOOKUP_PEPPER"]))
     programmes = sorted(p.slug for p in cases.programmes(session))
