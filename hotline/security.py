@@ -107,6 +107,15 @@ class AnonymousRequestHandler(WSGIRequestHandler):
         logging.getLogger("werkzeug").log(level, message, *args)
 
 
+# A path on this site to go back to: no scheme, host, backslash or //, so never a redirect to another site.
+LOCAL_PATH = re.compile(r"/(?:[A-Za-z0-9_.~-]+(?:/[A-Za-z0-9_.~-]+)*/?)?")
+
+
+def local_path(target: str | None) -> str:
+    """Return target when it is a path on this site, else "/": the one check of every way back."""
+    return target if target and LOCAL_PATH.fullmatch(target) else "/"
+
+
 def rate_limit_key() -> str:
     """Return the client's rate-limit key: a short keyed hash of its address that many addresses share."""
     secret: ratelimit.RotatingSecret = current_app.extensions["hotline.ratelimit_secret"]

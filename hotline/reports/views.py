@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request
@@ -31,7 +30,6 @@ FORM_PATHS = {
     "reports.message": "/status",
 }
 form_tokens.FormGuard(bp, FORM_PATHS)
-LOCAL_PATH = re.compile(r"/(?:[A-Za-z0-9_.~-]+(?:/[A-Za-z0-9_.~-]+)*/?)?")  # no scheme, host, backslash or //
 
 
 def secrets() -> service.Secrets:
@@ -317,7 +315,7 @@ def language_cookie(language: str, max_age: int | None) -> str:
 
 
 def back_to(target: str) -> Response:
-    return redirect(target if LOCAL_PATH.fullmatch(target) else "/")
+    return redirect(security.local_path(target))
 
 
 @bp.get("/lang/<language>")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import cast
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, session
@@ -11,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
+from hotline import security
 from hotline.i18n import LANGUAGES
 from hotline.i18n import gettext as _
 from hotline.portal import mail
@@ -19,13 +19,12 @@ from hotline.portal.accounts import oidc, service
 from hotline.portal.db import get_session
 
 bp = Blueprint("portal_accounts", __name__)
-LOCAL_PATH = re.compile(r"/(?:[A-Za-z0-9_.~-]+(?:/[A-Za-z0-9_.~-]+)*/?)?")  # no scheme, host, backslash or //
 LANGUAGE_COOKIE = "portal-lang"
 
 
 def back_to(target: str | None) -> str:
     """Return a path inside the portal to go back to after logging in; the home page for anything else."""
-    path = target if target and LOCAL_PATH.fullmatch(target) else "/"
+    path = security.local_path(target)
     return request.script_root + path
 
 
