@@ -205,3 +205,20 @@ class AuditEvent(Base):
     # Order among events of the same second: one more than the highest so far (events are never removed).
     seq: Mapped[int] = mapped_column(Integer, index=True)
     detail: Mapped[str | None] = mapped_column(String(200))
+
+
+class SettledQuarter(Base):
+    """A quarter's published counts, kept once its figures have settled: numbers by code, never a case.
+
+    Once every report of the quarter has passed its feedback deadline, the statistics count it one last time
+    and keep the counts here as JSON. Later changes (a case purged after its retention period, a late
+    acknowledgement) then no longer move a published figure, and the page need not count that quarter's cases
+    again. source is "hotline" for the hotline's counts or "portal" for the portal's published aggregates.
+    """
+
+    __tablename__ = "settled_quarter"
+
+    quarter: Mapped[str] = mapped_column(String(6), primary_key=True)  # 2026Q1
+    source: Mapped[str] = mapped_column(String(10), primary_key=True)
+    settled_on: Mapped[dt.date] = mapped_column(Date)
+    figures: Mapped[str] = mapped_column(Text)

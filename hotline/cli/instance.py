@@ -41,6 +41,7 @@ from hotline.portal import create_portal_app, mount
 from hotline.portal import db as portal_db
 from hotline.portal import demo as portal_demo
 from hotline.portal.config import PortalConfigError
+from hotline.statistics import settled
 
 
 @cli.command()
@@ -227,7 +228,10 @@ def purge(dry_run: bool) -> None:
         if days < 1:
             raise HotlineError(f"HOTLINE_RETENTION_DAYS must be at least 1, not {days}")
         found = cases.expired(session, today, days)
+        kept = [] if dry_run else settled.settle(session, Path(app.instance_path), today, app.config["FEEDBACK_MONTHS"])
         deleted = set() if dry_run else set(cases.purge(session, today, days))
+    if kept:  # counted before anything is deleted: published figures do not move when cases go
+        click.echo(f"kept the published figures of {', '.join(kept)} (settled quarters)")
     cutoff = today - dt.timedelta(days=days)
     if not found:
         click.echo(f"nothing to purge: no case was closed before {cutoff} ({days} days ago)")

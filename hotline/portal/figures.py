@@ -179,7 +179,6 @@ def read(instance: Path, periods: Sequence[Period], today: dt.date) -> Quarterly
     """
     from hotline.db import make_engine
     from hotline.portal.config import database_url
-    from hotline.portal.placements import catalogue
 
     url = database_url(instance)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
@@ -188,8 +187,19 @@ def read(instance: Path, periods: Sequence[Period], today: dt.date) -> Quarterly
     try:
         if not inspect(engine).has_table("portal_user"):
             return None
-        override = Path(os.environ.get("HOTLINE_PORTAL_PLACEMENTS_FILE") or instance / "placements.toml")
         with Session(engine) as session:
-            return quarterly(session, periods, today, catalogue.load(override))
+            return quarterly(session, periods, today, _catalogue(instance))
     finally:
         engine.dispose()
+
+
+def _catalogue(instance: Path) -> Catalogue:
+    from hotline.portal.placements import catalogue
+
+    return catalogue.load(Path(os.environ.get("HOTLINE_PORTAL_PLACEMENTS_FILE") or instance / "placements.toml"))
+
+
+def names(instance: Path) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """Return the names of the programmes and of the decline reasons (placements.toml), without the database."""
+    found = _catalogue(instance)
+    return {code: p.name for code, p in found.programmes.items()}, dict(found.decline_reasons)

@@ -8,8 +8,9 @@ control (statistics.disclosure) decides afterwards what of it may be shown.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.orm import Session
@@ -45,12 +46,24 @@ def _within(quarters: Sequence[Quarter]) -> ColumnElement[bool]:
     return and_(Case.received_on >= min(q.start for q in quarters), Case.received_on <= max(q.end for q in quarters))
 
 
+FLAGS = ("labour", "acknowledged_in_time", "feedback_in_time", "closed")
+Doc = dict[str, Any]  # one quarter's counts as plain JSON: what statistics.settled keeps once a quarter has settled
+
+
 def counts(session: Session, quarters: Sequence[Quarter]) -> HotlineCounts:
-    """Count the hotline's cases in these quarters: two aggregate queries, whatever the number of cases.
+    """Count the hotline's cases in these quarters: two aggregate queries, whatever the number of cases."""
+    return join(quarters, count(session, quarters))
+
+
+def count(session: Session, quarters: Sequence[Quarter]) -> dict[str, Doc]:
+    """Count each quarter's cases, as one plain document per quarter key (every quarter asked, even an empty one).
 
     Each case is tagged with its quarter and its flags in a subquery, and the counts group that subquery's
     columns (PostgreSQL would not match a CASE with bound dates in SELECT to the same CASE in GROUP BY).
     """
+    docs: dict[str, Doc] = {q.key: {"cube": [], **dict.fromkeys(FLAGS, 0), "days_to_acknowledge": []} for q in quarters}
+    if not quarters:
+        return docs
     labour = session.scalars(select(Destination.id).where(Destination.kind == LABOUR_KIND)).all()
     routed = exists().where(CaseRoute.case_id == Case.id, CaseRoute.destination_id.in_(labour))
     flags = {
@@ -72,28 +85,48 @@ def counts(session: Session, quarters: Sequence[Quarter]) -> HotlineCounts:
         .subquery()
     )
     columns = tagged.c
-    totals: dict[str, Counter[str]] = {name: Counter() for name in ("total", *flags)}
-    cube: dict[tuple[str, str, str], int] = {}
-    pairs: dict[str, Counter[tuple[str, str]]] = {"category": Counter(), "programme": Counter()}
     joint = select(
         columns.quarter, columns.category, columns.programme, func.count(), *(func.sum(columns[f]) for f in flags)
     ).group_by(columns.quarter, columns.category, columns.programme)
     for q, c, p, n, *flagged in session.execute(joint):  # one row per quarter, category and programme: aggregates
-        q, c, p = str(q), str(c), str(p)
-        cube[q, c, p] = int(n)
-        pairs["category"][q, c] += int(n)
-        pairs["programme"][q, p] += int(n)
-        totals["total"][q] += int(n)
-        for name, count in zip(flags, flagged, strict=True):
-            totals[name][q] += int(count or 0)
-    days: dict[str, Counter[int]] = {}
+        doc = docs[str(q)]
+        doc["cube"].append([str(c), str(p), int(n)])
+        for name, flagged_count in zip(flags, flagged, strict=True):
+            doc[name] += int(flagged_count or 0)
+    days: dict[str, Counter[int]] = {key: Counter() for key in docs}
     acknowledged = select(columns.quarter, columns.received_on, columns.acknowledged_on, func.count()).where(
         columns.acknowledged_on.is_not(None)
     )
     for key, received, on, n in session.execute(
         acknowledged.group_by(columns.quarter, columns.received_on, columns.acknowledged_on)
     ):
-        days.setdefault(str(key), Counter())[(on - received).days] += int(n)
+        days[str(key)][(on - received).days] += int(n)
+    for key, doc in docs.items():
+        doc["cube"].sort()
+        doc["days_to_acknowledge"] = sorted([d, n] for d, n in days[key].items())
+    return docs
+
+
+def join(quarters: Sequence[Quarter], docs: Mapping[str, Doc]) -> HotlineCounts:
+    """Put quarters' documents (counted now or kept since they settled) together as the counts of these quarters."""
+    totals: dict[str, Counter[str]] = {name: Counter() for name in ("total", *FLAGS)}
+    cube: dict[tuple[str, str, str], int] = {}
+    pairs: dict[str, Counter[tuple[str, str]]] = {"category": Counter(), "programme": Counter()}
+    days: dict[str, Counter[int]] = {}
+    for quarter in quarters:
+        q = quarter.key
+        doc = docs.get(q)
+        if doc is None:
+            continue
+        for c, p, n in doc["cube"]:
+            cube[q, c, p] = n
+            pairs["category"][q, c] += n
+            pairs["programme"][q, p] += n
+            totals["total"][q] += n
+        for name in FLAGS:
+            totals[name][q] += doc[name]
+        if doc["days_to_acknowledge"]:
+            days[q] = Counter({d: n for d, n in doc["days_to_acknowledge"]})
     return HotlineCounts(
         quarters=tuple(quarters),
         totals=dict(totals["total"]),

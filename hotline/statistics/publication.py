@@ -81,6 +81,7 @@ class Publication:
     threshold: int
     tables: list[Table]
     medians: dict[str, float | None] = field(default_factory=dict)  # days to acknowledgement, per period
+    provisional: tuple[str, ...] = ()  # quarters whose answers may still change (statistics.settled)
 
     @property
     def periods(self) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -17,10 +18,10 @@ from hotline.db import get_session
 from hotline.extensions import routing
 from hotline.i18n import gettext as _
 from hotline.i18n import label
-from hotline.models import Case, Destination
-from hotline.statistics import EXTENSION, charts, hotline_counts, portal_counts, publication
+from hotline.models import Case, Destination, SettledQuarter
+from hotline.statistics import EXTENSION, charts, publication, settled
 from hotline.statistics.publication import Publication
-from hotline.statistics.quarters import ended
+from hotline.statistics.quarters import Quarter, ended
 from hotline.statistics.settings import StatisticsSettings
 
 bp = Blueprint("statistics", __name__, url_prefix="/statistics")
@@ -37,9 +38,10 @@ def today() -> dt.date:
 
 def years() -> list[int]:
     """Return the years with at least one ended quarter since the first report, newest first."""
-    first = get_session().scalar(select(func.min(Case.received_on)))
-    now = today()
-    start = first.year if first else now.year
+    session, now = get_session(), today()
+    first = session.scalar(select(func.min(Case.received_on)))
+    kept = session.scalar(select(func.min(SettledQuarter.quarter)))  # figures outlive their purged cases
+    start = min([now.year] + ([first.year] if first else []) + ([Quarter.parse(kept).year] if kept else []))
     return [year for year in range(now.year, start - 1, -1) if ended(year, now)]
 
 
@@ -62,9 +64,10 @@ def publish(year: int) -> Publication | None:
     kept = cache.get((year, day))
     if kept is not None and time.monotonic() - kept[0] < keep:
         return kept[1]
-    counts = hotline_counts.counts(get_session(), quarters)
-    portal = portal_counts.counts(Path(current_app.instance_path), quarters, day)
-    made = publication.build(counts, year, routing(), programmes(), settings().threshold, portal)
+    months = current_app.config["FEEDBACK_MONTHS"]
+    found = settled.gather(get_session(), Path(current_app.instance_path), quarters, day, months)
+    made = publication.build(found.hotline, year, routing(), programmes(), settings().threshold, found.portal)
+    made = dataclasses.replace(made, provisional=found.provisional)
     if keep > 0:
         cache.clear()  # one year and day at a time: a cache that cannot grow
         cache[year, day] = (time.monotonic(), made)
@@ -90,6 +93,9 @@ def page(year: int, report: bool) -> str:
         settings=settings(),
         report=report,
         today=today(),
+        settles={q.key: settled.settles_on(q, current_app.config["FEEDBACK_MONTHS"]) for q in published.quarters}
+        if published
+        else {},
     )
 
 
@@ -133,6 +139,8 @@ def rows_of(published: Publication, code: str) -> list[dict[str, Any]]:
                     "value": figure.value,
                     "status": figure.status,
                     "threshold": published.threshold,
+                    "provisional": period in published.provisional
+                    or (period == publication.YEAR and bool(published.provisional)),
                 }
             )
     return found
@@ -143,6 +151,7 @@ def as_json(published: Publication) -> dict[str, Any]:
     return {
         "year": published.year,
         "quarters": [q.key for q in published.quarters],
+        "provisional": list(published.provisional),
         "threshold": published.threshold,
         "statuses": {
             "shown": "the count",
