@@ -208,7 +208,7 @@ def open_sealed(
         try:
             plaintext = crypto.open_envelope(
                 envelope,
-                key.x25519,
+                key,
                 verify_key=(signing if to_handlers else staff).get,
                 reply_public_key=reporter.reply_key,
                 kind=None,

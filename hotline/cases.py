@@ -77,9 +77,9 @@ def plan(session: Session, routing: Routing, category: str, programme: str) -> l
     return routing.plan(category, programme, destinations_by_kind(session))
 
 
-def recipients(key_lists: Iterable[crypto.KeyList]) -> dict[str, bytes]:
-    """Return kid -> X25519 public key over verified key lists."""
-    return {key.kid: key.x25519 for key_list in key_lists for key in key_list.keys}
+def recipients(key_lists: Iterable[crypto.KeyList]) -> dict[str, crypto.Reader]:
+    """Return kid -> reader (X25519 public key, and X-Wing public key if any) over verified key lists."""
+    return {key.kid: crypto.reader_of(key) for key_list in key_lists for key in key_list.keys}
 
 
 def recovery_destinations(session: Session) -> list[Destination]:
@@ -108,10 +108,14 @@ def envelope_of(record: EnvelopeRecord) -> crypto.Envelope:
     )
 
 
-def check_recipients(envelope: crypto.Envelope, expected: Iterable[str]) -> None:
-    """Refuse an envelope not sealed to exactly the expected key ids."""
-    if sorted(envelope.kids()) != sorted(set(expected)):
+def check_recipients(envelope: crypto.Envelope, expected: dict[str, crypto.Reader]) -> None:
+    """Refuse an envelope not sealed to exactly the expected readers, each with the wrap their key calls for."""
+    if sorted(envelope.kids()) != sorted(expected):
         raise RecipientMismatch("the envelope is not sealed to exactly the keys of the chosen destinations")
+    try:
+        crypto.check_wraps(envelope, expected)
+    except crypto.UnknownRecipient as exc:
+        raise RecipientMismatch(str(exc)) from exc
 
 
 def file_case(
@@ -331,13 +335,15 @@ def key_lists(session: Session, keyring: Keyring, case: Case) -> list[crypto.Key
 
 def message_readers(
     case: Case, lists: Iterable[crypto.KeyList], reply_public_key: bytes | None = None
-) -> dict[str, bytes]:
+) -> dict[str, crypto.Reader]:
     """Return who can read a message of a case: its handlers, and the reply key (the stored one if none given)."""
     reply = reply_public_key or case.reply_public_key
-    return recipients(lists) | {crypto.fingerprint(reply): reply}
+    return recipients(lists) | {crypto.fingerprint(reply): crypto.Reader(reply)}
 
 
-def readers(session: Session, keyring: Keyring, case: Case, reply_public_key: bytes | None = None) -> dict[str, bytes]:
+def readers(
+    session: Session, keyring: Keyring, case: Case, reply_public_key: bytes | None = None
+) -> dict[str, crypto.Reader]:
     """Return who can read a new message of a case: its handlers, the recovery key and the reporter.
 
     A sealer that knows the reply key better than the database (the token, a verified report) passes it.

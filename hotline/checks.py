@@ -117,7 +117,7 @@ def check_envelope(
     kind: str,
     reply_public_key: bytes,
     signing_key: bytes,
-    recipients: Iterable[str],
+    recipients: dict[str, crypto.Reader],
     max_plaintext: int,
     direction: str = "to_handlers",
     signer: str = REPORTER,
@@ -144,7 +144,7 @@ def check_envelope(
     try:
         cases.check_recipients(sealed, recipients)
     except cases.RecipientMismatch as exc:
-        raise Refused(f"{field} is not sealed to exactly the keys of the case's readers", field) from exc
+        raise Refused(f"{field} is not sealed to exactly the keys of the case's readers: {exc}", field) from exc
     padded = len(sealed.ciphertext) - TAG
     if padded < crypto.MIN_PADDED or crypto.padded_size(padded) != padded:
         raise Refused(f"{field} is not padded as envelope v1 requires", field)

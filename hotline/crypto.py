@@ -1,4 +1,4 @@
-"""Envelope v1, key files, fingerprints and signed key lists: the only home of primitives.
+"""Envelopes v1 and v2, key files, fingerprints and signed key lists: the only home of primitives.
 
 Formats (see DESIGN.md, "Cryptography"):
 
@@ -25,6 +25,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke
+from cryptography.hazmat.primitives.asymmetric import mlkem
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
@@ -47,8 +48,16 @@ from cryptography.hazmat.primitives.serialization import (
 Bytes = bytes | bytearray | memoryview  # what sealing reads; a server-sealed ciphertext is a bytearray
 
 VERSION = 1
+KEYFILE_POST_QUANTUM = 2  # a key file (private or public) that holds an X-Wing key beside the others
 SUITE_IDS = (0x0020, 0x0001, 0x0002)  # DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM
 SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+# Envelope v2 (docs/formats.md): the same envelope, with X-Wing wraps for every reader that has an X-Wing key.
+VERSION_PQ = 2
+SUITE_IDS_PQ = (0x647A, 0x0001, 0x0002)  # X-Wing (MLKEM768-X25519), HKDF-SHA256, AES-256-GCM
+SUITE_PQ = hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+SUITES = {VERSION: SUITE_IDS, VERSION_PQ: SUITE_IDS_PQ}
+KEM_X25519 = "x25519"  # marks a classical wrap in a v2 envelope, for a reader without an X-Wing key
+WRAP_LENGTHS = {None: 1120 + 48, KEM_X25519: 32 + 48}  # enc || AES-256-GCM of the 32-byte dek, per kem
 
 KINDS = {"report": 1, "message": 2, "attachment": 3}
 DIRECTIONS = {"to_handlers": 1, "to_reporter": 2}
@@ -60,6 +69,8 @@ PASSPHRASE_WORDS = 7  # EFF long list: about 12.9 bits a word
 LABEL_ENC = b"meldpunt/v1/enc"
 LABEL_COMMIT = b"meldpunt/v1/commit"
 LABEL_WRAP = b"meldpunt/v1/wrap"
+LABEL_WRAP_PQ = b"meldpunt/v2/wrap"
+LABEL_WRAP_PQ_X25519 = b"meldpunt/v2/wrap-x25519"
 LABEL_SIG = b"meldpunt/v1/sig"
 LABEL_KEYLIST = b"meldpunt/v1/keylist"
 LABEL_KEYFILE = "meldpunt/v1/keyfile"
@@ -186,18 +197,23 @@ class PublicKey:
     kid: str
     x25519: bytes
     ed25519: bytes
+    xwing: bytes | None = None  # the X-Wing public key (1216 bytes) of a post-quantum key, signed with the rest
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "kid": self.kid, "x25519": b64e(self.x25519), "ed25519": b64e(self.ed25519)}
+        found = {"name": self.name, "kid": self.kid, "x25519": b64e(self.x25519), "ed25519": b64e(self.ed25519)}
+        return found | ({"xwing": b64e(self.xwing)} if self.xwing is not None else {})
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PublicKey:
         try:
-            key = cls(str(data["name"]), str(data["kid"]), b64d(data["x25519"]), b64d(data["ed25519"]))
+            xwing = b64d(data["xwing"]) if "xwing" in data else None
+            key = cls(str(data["name"]), str(data["kid"]), b64d(data["x25519"]), b64d(data["ed25519"]), xwing)
         except (KeyError, TypeError, MalformedEnvelope) as exc:
             raise BadKeyFile("malformed public key") from exc
         if len(key.x25519) != 32 or len(key.ed25519) != 32 or fingerprint(key.x25519) != key.kid:
             raise BadKeyFile("public key does not match its key id")
+        if key.xwing is not None:
+            xwing_public(key.xwing)  # BadKeyFile unless a well-formed X-Wing public key
         return key
 
 
@@ -208,6 +224,7 @@ class PrivateKey:
     name: str
     x25519: X25519PrivateKey
     ed25519: Ed25519PrivateKey
+    xwing_seed: bytes | None = None  # 32 bytes: the X-Wing private key of a post-quantum key (issue 17)
 
     @property
     def kid(self) -> str:
@@ -215,12 +232,58 @@ class PrivateKey:
 
     @property
     def public(self) -> PublicKey:
-        return PublicKey(self.name, self.kid, raw_public(self.x25519), raw_public(self.ed25519))
+        xwing = xwing_public_bytes(self.xwing_seed) if self.xwing_seed is not None else None
+        return PublicKey(self.name, self.kid, raw_public(self.x25519), raw_public(self.ed25519), xwing)
+
+    def with_xwing(self) -> PrivateKey:
+        """Return this key with a new X-Wing key beside its others (the same kid, X25519 and Ed25519 keys)."""
+        if self.xwing_seed is not None:
+            raise BadKeyFile("this key already has an X-Wing key")
+        return PrivateKey(self.name, self.x25519, self.ed25519, os.urandom(XWING_SEED_LEN))
 
 
-def generate_key(name: str) -> PrivateKey:
-    """Make a fresh handler key pair."""
-    return PrivateKey(name, X25519PrivateKey.generate(), Ed25519PrivateKey.generate())
+def generate_key(name: str, *, post_quantum: bool = True) -> PrivateKey:
+    """Make a fresh handler key: X25519 and Ed25519, and an X-Wing key unless post_quantum is off."""
+    seed = os.urandom(XWING_SEED_LEN) if post_quantum else None
+    return PrivateKey(name, X25519PrivateKey.generate(), Ed25519PrivateKey.generate(), seed)
+
+
+# X-Wing (draft-connolly-cfrg-xwing-kem; HPKE KEM 0x647A): the private key is a 32-byte seed, the public key
+# the ML-KEM-768 public key (1184 bytes) followed by the X25519 one (32). cryptography builds the key from its
+# two parts and serializes neither, so the seed is expanded here as the draft says: SHAKE256(seed, 96) = the
+# ML-KEM-768 seed (d || z, 64 bytes) || the X25519 private key (32). tests/test_xwing_interop.py holds this to
+# the draft's test vectors and to @hpke/hybridkem-x-wing.
+XWING_SEED_LEN, XWING_PUBLIC_LEN, MLKEM768_PUBLIC_LEN = 32, 1216, 1184
+
+
+def xwing_private(seed: bytes) -> hpke.MLKEM768X25519PrivateKey:
+    """The X-Wing private key of a 32-byte seed."""
+    if len(seed) != XWING_SEED_LEN:
+        raise BadKeyFile("an X-Wing seed is 32 bytes")
+    expanded = hashlib.shake_256(seed).digest(96)
+    return hpke.MLKEM768X25519PrivateKey(
+        mlkem.MLKEM768PrivateKey.from_seed_bytes(expanded[:64]), X25519PrivateKey.from_private_bytes(expanded[64:])
+    )
+
+
+def xwing_public_bytes(seed: bytes) -> bytes:
+    """The 1216-byte X-Wing public key of a seed."""
+    expanded = hashlib.shake_256(seed).digest(96)
+    ml_kem = mlkem.MLKEM768PrivateKey.from_seed_bytes(expanded[:64]).public_key().public_bytes_raw()
+    return ml_kem + X25519PrivateKey.from_private_bytes(expanded[64:]).public_key().public_bytes_raw()
+
+
+def xwing_public(raw: bytes) -> hpke.MLKEM768X25519PublicKey:
+    """Read a 1216-byte X-Wing public key; BadKeyFile for anything else."""
+    if len(raw) != XWING_PUBLIC_LEN:
+        raise BadKeyFile("an X-Wing public key is 1216 bytes")
+    try:
+        return hpke.MLKEM768X25519PublicKey(
+            mlkem.MLKEM768PublicKey.from_public_bytes(raw[:MLKEM768_PUBLIC_LEN]),
+            X25519PublicKey.from_public_bytes(raw[MLKEM768_PUBLIC_LEN:]),
+        )
+    except ValueError as exc:
+        raise BadKeyFile("not a valid X-Wing public key") from exc
 
 
 def generate_passphrase(words: int = PASSPHRASE_WORDS) -> str:
@@ -248,11 +311,12 @@ def export_private_key(key: PrivateKey, passphrase: str, iterations: int | None 
     salt = os.urandom(16)
     kdf: dict[str, Any] = {"name": "PBKDF2-HMAC-SHA256", "iterations": iterations, "salt": b64e(salt)}
     nonce = os.urandom(12)
-    secret = raw_private(key.x25519) + raw_private(key.ed25519)
-    sealed = AESGCM(_pbkdf2(passphrase, salt, iterations)).encrypt(nonce, secret, _keyfile_aad(VERSION, kdf, key.kid))
+    secret = raw_private(key.x25519) + raw_private(key.ed25519) + (key.xwing_seed or b"")
+    version = KEYFILE_POST_QUANTUM if key.xwing_seed is not None else VERSION
+    sealed = AESGCM(_pbkdf2(passphrase, salt, iterations)).encrypt(nonce, secret, _keyfile_aad(version, kdf, key.kid))
     return {
         "type": "meldpunt-private-key",
-        "version": VERSION,
+        "version": version,
         **key.public.to_json(),
         "kdf": kdf,
         "cipher": {"name": "AES-256-GCM", "nonce": b64e(nonce)},
@@ -263,8 +327,9 @@ def export_private_key(key: PrivateKey, passphrase: str, iterations: int | None 
 def import_private_key(data: dict[str, Any], passphrase: str) -> PrivateKey:
     """Unlock a key file; the unlocked key must match the file's key id."""
     try:
-        if data["type"] != "meldpunt-private-key" or data["version"] != VERSION:
-            raise BadKeyFile("not a version 1 private key file")
+        version = data["version"]
+        if data["type"] != "meldpunt-private-key" or version not in (VERSION, KEYFILE_POST_QUANTUM):
+            raise BadKeyFile("not a version 1 or 2 private key file")
         kdf = data["kdf"]
         if kdf["name"] != "PBKDF2-HMAC-SHA256" or not 1 <= int(kdf["iterations"]) <= 10_000_000:
             raise BadKeyFile("unsupported key derivation")
@@ -275,28 +340,32 @@ def import_private_key(data: dict[str, Any], passphrase: str) -> PrivateKey:
     except (KeyError, TypeError, ValueError, OverflowError, MalformedEnvelope) as exc:  # int(inf): OverflowError
         raise BadKeyFile("malformed key file") from exc
     try:
-        secret = AESGCM(key).decrypt(nonce, sealed, _keyfile_aad(VERSION, kdf, kid))
+        secret = AESGCM(key).decrypt(nonce, sealed, _keyfile_aad(version, kdf, kid))
     except InvalidTag as exc:
         raise WrongPassphrase("the passphrase does not unlock this key file") from exc
-    if len(secret) != 64:
+    if len(secret) != (64 if version == VERSION else 64 + XWING_SEED_LEN):
         raise BadKeyFile("the key file holds a secret of the wrong length")
     private = PrivateKey(
         str(data.get("name", "")),
         X25519PrivateKey.from_private_bytes(secret[:32]),
-        Ed25519PrivateKey.from_private_bytes(secret[32:]),
+        Ed25519PrivateKey.from_private_bytes(secret[32:64]),
+        secret[64:] or None,
     )
     public = private.public
-    if not hmac.compare_digest(public.kid, kid) or (data.get("x25519"), data.get("ed25519")) != (
-        b64e(public.x25519),
-        b64e(public.ed25519),
-    ):
+    stated = (data.get("x25519"), data.get("ed25519"), data.get("xwing"))
+    derived = (b64e(public.x25519), b64e(public.ed25519), b64e(public.xwing) if public.xwing is not None else None)
+    if not hmac.compare_digest(public.kid, kid) or stated != derived:
         raise BadKeyFile("the key does not match the public keys of the file")
     return private
 
 
 def export_public_key(key: PublicKey) -> dict[str, Any]:
     """Return the public key file JSON."""
-    return {"type": "meldpunt-public-key", "version": VERSION, **key.to_json()}
+    return {
+        "type": "meldpunt-public-key",
+        "version": VERSION if key.xwing is None else KEYFILE_POST_QUANTUM,
+        **key.to_json(),
+    }
 
 
 def import_public_key(data: dict[str, Any]) -> PublicKey:
@@ -383,23 +452,24 @@ class Header:
     envelope_id: bytes
     reply_public_key: bytes
     commit: bytes
+    version: int = VERSION  # 1, or 2 (VERSION_PQ): X-Wing wraps
 
     @classmethod
     def parse(cls, hdr: bytes) -> Header:
-        if len(hdr) != HEADER_LEN or hdr[0] != VERSION:
+        if len(hdr) != HEADER_LEN or hdr[0] not in SUITES:
             raise MalformedEnvelope("unknown header version or length")
-        if struct.unpack(">HHH", hdr[1:7]) != SUITE_IDS:
+        if struct.unpack(">HHH", hdr[1:7]) != SUITES[hdr[0]]:
             raise MalformedEnvelope("unknown suite")
         kinds = {v: k for k, v in KINDS.items()}
         directions = {v: k for k, v in DIRECTIONS.items()}
         if hdr[7] not in kinds or hdr[8] not in directions:
             raise MalformedEnvelope("unknown kind or direction")
-        return cls(kinds[hdr[7]], directions[hdr[8]], hdr[9:25], hdr[25:57], hdr[57:89])
+        return cls(kinds[hdr[7]], directions[hdr[8]], hdr[9:25], hdr[25:57], hdr[57:89], hdr[0])
 
 
 @dataclass
 class Envelope:
-    """Envelope v1: the header bytes travel as they are, never rebuilt."""
+    """Envelope v1 or v2: the header bytes travel as they are, never rebuilt."""
 
     hdr: bytes
     nonce: bytes
@@ -421,7 +491,7 @@ class Envelope:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "v": VERSION,
+            "v": self.header.version,
             "hdr": b64e(self.hdr),
             "nonce": b64e(self.nonce),
             "ct": b64e(self.ciphertext),
@@ -433,9 +503,9 @@ class Envelope:
     def from_json(cls, data: Any, *, rewraps: bool = False) -> Envelope:
         """Parse envelope JSON; with rewraps (a stored envelope), a kid may carry several wraps."""
         try:
-            if data["v"] != VERSION:
+            if data["v"] not in SUITES or isinstance(data["v"], bool):
                 raise MalformedEnvelope("unknown envelope version")
-            recipients = [{"kid": str(r["kid"]), "wrap": str(r["wrap"])} for r in data["recipients"]]
+            recipients = [_recipient(r, data["v"]) for r in data["recipients"]]
             envelope = cls(
                 b64d(data["hdr"]),
                 b64d(data["nonce"]),
@@ -448,17 +518,45 @@ class Envelope:
             raise MalformedEnvelope("missing or mistyped envelope field") from exc
         if len(envelope.nonce) != 12 or len(envelope.signature) != 64 or not recipients:
             raise MalformedEnvelope("bad nonce, signature or recipients")
+        if envelope.header.version != data["v"]:
+            raise MalformedEnvelope("the envelope's version is not its header's")
         if not rewraps and len(set(envelope.kids())) != len(recipients):
             raise MalformedEnvelope("a recipient appears twice")
         return envelope
+
+
+def _recipient(found: Any, version: int) -> dict[str, str]:
+    """Read one recipient strictly: a kid and a wrap, and in v2 a classical wrap's kem; the wrap's length checked."""
+    recipient = {"kid": str(found["kid"]), "wrap": str(found["wrap"])}
+    if "kem" in found:
+        if version != VERSION_PQ or found["kem"] != KEM_X25519:
+            raise MalformedEnvelope("unknown kem of a wrap")
+        recipient["kem"] = KEM_X25519
+    if version == VERSION_PQ and len(b64d(recipient["wrap"])) != WRAP_LENGTHS[recipient.get("kem")]:
+        raise MalformedEnvelope("a wrap of the wrong length for its kem")
+    return recipient
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Whom a new envelope is sealed to: a reader's X25519 key, and their X-Wing key if they have one."""
+
+    x25519: bytes
+    xwing: bytes | None = None
+
+
+def reader_of(key: PublicKey) -> Reader:
+    return Reader(key.x25519, key.xwing)
 
 
 def _derive(dek: bytes) -> tuple[bytes, bytes]:
     return hkdf(dek, LABEL_ENC), hkdf(dek, LABEL_COMMIT)
 
 
-def _wrap_info(kid: str, hdr: bytes) -> bytes:
-    return LABEL_WRAP + bytes.fromhex(kid) + hashlib.sha256(hdr).digest()
+def _wrap_info(kid: str, hdr: bytes, kem: str | None = None) -> bytes:
+    """The wrap's info: v1's label, or in v2 the X-Wing label or (kem x25519) the classical one."""
+    label = LABEL_WRAP if hdr[0] == VERSION else LABEL_WRAP_PQ_X25519 if kem == KEM_X25519 else LABEL_WRAP_PQ
+    return label + bytes.fromhex(kid) + hashlib.sha256(hdr).digest()
 
 
 def _signed_bytes(hdr: bytes, nonce: bytes, ciphertext: bytes | bytearray) -> bytes:
@@ -467,12 +565,19 @@ def _signed_bytes(hdr: bytes, nonce: bytes, ciphertext: bytes | bytearray) -> by
     return LABEL_SIG + hdr + digest.digest()
 
 
-def wrap_for(dek: bytes, hdr: bytes, kid: str, x25519_public: bytes) -> dict[str, str]:
-    """HPKE-seal the data key for one recipient."""
+def wrap_for(dek: bytes, hdr: bytes, kid: str, x25519_public: bytes, xwing: bytes | None = None) -> dict[str, str]:
+    """HPKE-seal the data key for one recipient: in v2 with X-Wing when they have an X-Wing key, never both."""
     if fingerprint(x25519_public) != kid:
         raise UnknownRecipient("public key does not match its key id")
-    wrap = SUITE.encrypt(dek, X25519PublicKey.from_public_bytes(x25519_public), info=_wrap_info(kid, hdr))
-    return {"kid": kid, "wrap": b64e(wrap)}
+    if hdr[0] == VERSION_PQ and xwing is not None:
+        try:
+            wrap = SUITE_PQ.encrypt(dek, xwing_public(xwing), info=_wrap_info(kid, hdr))
+        except BadKeyFile as exc:
+            raise UnknownRecipient(f"the X-Wing key of {kid[:16]} is not usable") from exc
+        return {"kid": kid, "wrap": b64e(wrap)}
+    kem = KEM_X25519 if hdr[0] == VERSION_PQ else None
+    wrap = SUITE.encrypt(dek, X25519PublicKey.from_public_bytes(x25519_public), info=_wrap_info(kid, hdr, kem))
+    return {"kid": kid, "wrap": b64e(wrap)} | ({"kem": kem} if kem else {})
 
 
 CHUNK = 1 << 20  # bytes encrypted and hashed at a time while sealing
@@ -526,26 +631,32 @@ def seal(
     kind: str,
     direction: str,
     reply_public_key: bytes,
-    recipients: Iterable[tuple[str, bytes]],
+    recipients: Iterable[tuple[str, bytes | Reader]],
     signer: str,
     signing_key: Ed25519PrivateKey,
 ) -> Envelope:
-    """Seal plaintext (bytes, or a list of parts sealed as their concatenation) to (kid, raw X25519 key) pairs."""
+    """Seal plaintext (bytes, or a list of parts sealed as their concatenation) to (kid, reader) pairs.
+
+    A reader is a raw X25519 key or a Reader. The envelope is v2 as soon as one reader has an X-Wing key (they get
+    X-Wing wraps, the others classical ones), and v1 when none has.
+    """
     if kind not in KINDS or direction not in DIRECTIONS or len(reply_public_key) != 32:
         raise MalformedEnvelope("bad kind, direction or reply key")
     parts: Sequence[Bytes] = [plaintext] if isinstance(plaintext, bytes | bytearray | memoryview) else plaintext
+    readers = {kid: r if isinstance(r, Reader) else Reader(r) for kid, r in recipients}
+    version = VERSION_PQ if any(r.xwing is not None for r in readers.values()) else VERSION
     dek = os.urandom(32)
     k_enc, commit = _derive(dek)
     hdr = (
-        bytes([VERSION])
-        + struct.pack(">HHH", *SUITE_IDS)
+        bytes([version])
+        + struct.pack(">HHH", *SUITES[version])
         + bytes([KINDS[kind], DIRECTIONS[direction]])
         + os.urandom(16)
         + reply_public_key
         + commit
     )
     nonce = os.urandom(12)
-    wraps = [wrap_for(dek, hdr, kid, pub) for kid, pub in dict(recipients).items()]
+    wraps = [wrap_for(dek, hdr, kid, reader.x25519, reader.xwing) for kid, reader in readers.items()]
     if not wraps:
         raise UnknownRecipient("no recipients to seal to")
     ciphertext, digest = _encrypt_padded(k_enc, nonce, hdr, parts)
@@ -553,19 +664,37 @@ def seal(
     return Envelope(hdr, nonce, ciphertext, wraps, signer, signature)
 
 
-def _open_dek(envelope: Envelope, kid: str, x25519: X25519PrivateKey) -> bytes:
+OpeningKey = X25519PrivateKey | PrivateKey  # a reporter's reply key, or a handler's key (with its X-Wing seed)
+
+
+def _x25519_of(key: OpeningKey) -> X25519PrivateKey:
+    return key.x25519 if isinstance(key, PrivateKey) else key
+
+
+def _open_dek(envelope: Envelope, kid: str, key: OpeningKey) -> bytes:
     """Return the data key from the first of the kid's wraps that opens and matches the commitment.
 
     A kid may carry several wraps (a later re-wrap beside a bad one): each is tried, so a garbage
-    wrap added first cannot hide a valid one. Fails with the last reason when none opens.
+    wrap added first cannot hide a valid one. Fails with the last reason when none opens. An X-Wing wrap
+    (envelope v2) opens only with the X-Wing seed of a key file; a classical one with the X25519 key.
     """
-    wraps = [r["wrap"] for r in envelope.recipients if r["kid"] == kid]
+    wraps = [r for r in envelope.recipients if r["kid"] == kid]
     if not wraps:
         raise NotARecipient("this envelope is not sealed to your key")
     failure: CryptoError = DecryptionFailed("the wrap for this key does not open")
-    for wrap in wraps:
+    seed = key.xwing_seed if isinstance(key, PrivateKey) else None
+    for recipient in wraps:
+        kem = recipient.get("kem") if envelope.header.version == VERSION_PQ else KEM_X25519
+        if kem is None and seed is None:
+            failure = DecryptionFailed("this wrap needs the X-Wing key of your key file (hotline keys upgrade)")
+            continue
         try:
-            dek = SUITE.decrypt(b64d(wrap), x25519, info=_wrap_info(kid, envelope.hdr))
+            if kem is None:
+                opener, private = SUITE_PQ, xwing_private(seed or b"")
+                dek = opener.decrypt(b64d(recipient["wrap"]), private, info=_wrap_info(kid, envelope.hdr))
+            else:
+                info = _wrap_info(kid, envelope.hdr, recipient.get("kem"))
+                dek = SUITE.decrypt(b64d(recipient["wrap"]), _x25519_of(key), info=info)
         except (InvalidTag, ValueError, MalformedEnvelope):
             failure = DecryptionFailed("the wrap for this key does not open")
             continue
@@ -604,14 +733,14 @@ def _decrypt(envelope: Envelope, dek: bytes) -> bytes:
 
 def open_envelope(
     envelope: Envelope,
-    x25519: X25519PrivateKey,
+    x25519: OpeningKey,
     *,
     verify_key: Callable[[str], bytes | None],
     reply_public_key: bytes | None = None,
     kind: str | None = None,
 ) -> bytes:
     """Open an envelope: own wrap, commitment, signature, binding, then the payload."""
-    kid = fingerprint(raw_public(x25519))
+    kid = fingerprint(raw_public(_x25519_of(x25519)))
     dek = _open_dek(envelope, kid, x25519)
     signer_key = verify_key(envelope.signer)
     if signer_key is None:
@@ -623,7 +752,7 @@ def open_envelope(
 
 def open_self_signed(
     envelope: Envelope,
-    x25519: X25519PrivateKey,
+    x25519: OpeningKey,
     *,
     enclosed_key: Callable[[bytes], bytes | None],
     reply_public_key: bytes | None = None,
@@ -634,7 +763,7 @@ def open_self_signed(
     The payload authenticates (AES-GCM over the header) before enclosed_key reads the key from it;
     the plaintext is returned only once the signature verifies with that key, never with a stored one.
     """
-    dek = _open_dek(envelope, fingerprint(raw_public(x25519)), x25519)
+    dek = _open_dek(envelope, fingerprint(raw_public(_x25519_of(x25519))), x25519)
     _check_binding(envelope, reply_public_key, kind)
     plaintext = _decrypt(envelope, dek)
     signing_key = enclosed_key(plaintext)
@@ -653,13 +782,34 @@ def is_usable_x25519(raw_public_key: bytes) -> bool:
     return True
 
 
-def add_recipient(envelope: Envelope, x25519: X25519PrivateKey, new: PublicKey, *, again: bool = False) -> Envelope:
-    """Re-wrap the data key for one more reader; again adds a wrap beside one the reader has (a bad one, say)."""
+def add_recipient(envelope: Envelope, x25519: OpeningKey, new: PublicKey, *, again: bool = False) -> Envelope:
+    """Re-wrap the data key for one more reader; again adds a wrap beside one the reader has (a bad one, say).
+
+    In a v2 envelope the new reader gets the wrap their key calls for (X-Wing if they have an X-Wing key); a v1
+    envelope only takes v1 wraps.
+    """
     if new.kid in envelope.kids() and not again:
         return envelope
-    dek = _open_dek(envelope, fingerprint(raw_public(x25519)), x25519)
-    envelope.recipients.append(wrap_for(dek, envelope.hdr, new.kid, new.x25519))
+    dek = _open_dek(envelope, fingerprint(raw_public(_x25519_of(x25519))), x25519)
+    envelope.recipients.append(wrap_for(dek, envelope.hdr, new.kid, new.x25519, new.xwing))
     return envelope
+
+
+def check_wraps(envelope: Envelope, readers: dict[str, Reader]) -> None:
+    """Refuse a new envelope whose wraps do not match its readers' keys (UnknownRecipient says why).
+
+    A reader with an X-Wing key must get exactly an X-Wing wrap: a classical wrap beside or instead of it would
+    open to a quantum computer. So such a reader in a v1 envelope (a downgrade) is refused too.
+    """
+    has_xwing = {kid for kid, reader in readers.items() if reader.xwing is not None}
+    if envelope.header.version == VERSION:
+        if has_xwing & set(envelope.kids()):
+            raise UnknownRecipient("a reader with an X-Wing key needs an envelope v2")
+        return
+    for recipient in envelope.recipients:
+        wants = None if recipient["kid"] in has_xwing else KEM_X25519
+        if recipient.get("kem") != wants:
+            raise UnknownRecipient(f"the wrap of {recipient['kid'][:16]} is not of the kind its key calls for")
 
 
 def possession_message(challenge: bytes, handler_id: str, kid: str) -> bytes:

@@ -152,10 +152,16 @@ class Keyring:
 def edit_keys(
     old: Sequence[crypto.PublicKey], added: Sequence[crypto.PublicKey], removed: Sequence[str]
 ) -> list[crypto.PublicKey]:
-    """Return the old keys plus the added ones, minus those whose kid starts with a removed prefix."""
+    """Return the old keys plus the added ones, minus those whose kid starts with a removed prefix.
+
+    Adding a key that is in the list already is refused, except its upgrade (`hotline keys upgrade`): the same
+    X25519 and Ed25519 keys with an X-Wing key the listed one lacks, which then takes its place.
+    """
     keys = {key.kid: key for key in old}
     for key in added:
-        if key.kid in keys:
+        listed = keys.get(key.kid)
+        upgrade = listed is not None and listed.xwing is None and key.xwing is not None
+        if listed is not None and not (upgrade and (listed.x25519, listed.ed25519) == (key.x25519, key.ed25519)):
             raise KeyringError(f"key {key.kid[:16]} ({key.name}) is already in the list")
         keys[key.kid] = key
     for text in removed:

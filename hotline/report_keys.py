@@ -82,7 +82,7 @@ def from_report(
         return ReporterKeys(stored_signing, stored_reply, STORED)
     try:
         plaintext = crypto.open_self_signed(
-            report, key.x25519, enclosed_key=lambda text: named_key(text) or stored_signing, kind="report"
+            report, key, enclosed_key=lambda text: named_key(text) or stored_signing, kind="report"
         )
     except crypto.CryptoError as exc:
         problem = f"the report does not open or verify ({type(exc).__name__}): nothing of the reporter's is genuine"

@@ -15,6 +15,8 @@ const PACKAGES = [
   { name: "@hpke/core", file: "hpke-core" },
   { name: "@hpke/common", file: "hpke-common" },
   { name: "@hpke/dhkem-x25519", file: "hpke-dhkem-x25519" },
+  { name: "@hpke/hybridkem-x-wing", file: "hpke-hybridkem-x-wing" },
+  { name: "mlkem", file: "mlkem" },
   { name: "@noble/ed25519", file: "noble-ed25519" },
 ];
 // The NL Design System components the pages use (the Utrecht community's CSS, themed by css/theme.css), in the
@@ -47,7 +49,7 @@ function manifest(name) {
   return JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8"));
 }
 
-// @hpke/common falls back to `await import("crypto")` on Node <= 18. Browsers (and Node 20) have
+// @hpke/common and mlkem fall back to `await import("crypto")` on Node <= 18. Browsers (and Node 20) have
 // globalThis.crypto, so the bundle gets a stub instead of a module load at run time.
 const cryptoStub = {
   name: "node-crypto-stub",
@@ -142,8 +144,12 @@ writeFileSync(
     "",
     `Bundled unminified (ES2020 module) by esbuild ${esbuild.version}, so it can be read and audited.`,
     "The X25519 code in the `@hpke` packages is based on noble-curves (MIT, Paul Miller); its licence",
-    "comment is kept in the bundle. The bundle loads nothing at run time: no `eval`, no network, no",
-    "dynamic import (the build refuses to write it otherwise).",
+    "comment is kept in the bundle. `@hpke/hybridkem-x-wing` (X-Wing, for the post-quantum wraps of",
+    "envelope v2) brings `mlkem` (ML-KEM-768 with SHA-3 and SHAKE in pure JavaScript), whose ML-KEM code is",
+    "based on crystals-kyber-javascript (MIT License, Copyright (c) 2020 Anton Tutoveanu, the same permission",
+    "notice as in LICENSES/mlkem.LICENSE) and whose SHA-3 is noble-hashes' (its licence comment is kept in the",
+    "bundle). The bundle loads nothing at run time: no `eval`, no network, no dynamic import (the build refuses",
+    "to write it otherwise).",
     "",
     "## NL Design System CSS components",
     "",

@@ -29,17 +29,21 @@ def verified(document: dict[str, Any], bundle: dict[str, Any], slug: str) -> cry
     return crypto.verify_key_list(document, institution, slug)
 
 
-def readers(bundle: dict[str, Any]) -> dict[str, bytes]:
-    """Return kid -> X25519 key of everyone a new message is sealed to: the lists, then the reporter."""
-    found: dict[str, bytes] = {}
+def readers(bundle: dict[str, Any]) -> dict[str, crypto.Reader]:
+    """Return kid -> reader of everyone a new message is sealed to: the lists (with X-Wing keys), then the reporter."""
+    found: dict[str, crypto.Reader] = {}
     for slug in [*bundle["case"]["destinations"], *bundle["recovery"]]:
-        found |= {key.kid: key.x25519 for key in verified(bundle["key_lists"][slug], bundle, slug).keys}
+        found |= {key.kid: crypto.reader_of(key) for key in verified(bundle["key_lists"][slug], bundle, slug).keys}
     reply_key = crypto.b64d(bundle["case"]["reply_public_key"])
-    return found | {crypto.fingerprint(reply_key): reply_key}
+    return found | {crypto.fingerprint(reply_key): crypto.Reader(reply_key)}
 
 
 def seal_reply(
-    bundle: dict[str, Any], key: crypto.PrivateKey, text: str, about: str = "reply", to: dict[str, bytes] | None = None
+    bundle: dict[str, Any],
+    key: crypto.PrivateKey,
+    text: str,
+    about: str = "reply",
+    to: dict[str, crypto.Reader] | dict[str, bytes] | None = None,
 ) -> dict[str, Any]:
     """Seal and sign a reply to the case's readers (or to `to`), as the handler's browser does."""
     reply_key = crypto.b64d(bundle["case"]["reply_public_key"])
@@ -71,7 +75,7 @@ def wraps_for(
         envelope = crypto.Envelope.from_json({k: v for k, v in item.items() if k != "day"}, rewraps=True)
         before = len(envelope.recipients)
         for public in new:
-            crypto.add_recipient(envelope, key.x25519, public, again=again)
+            crypto.add_recipient(envelope, key, public, again=again)
         added = envelope.recipients[before:]
         if added:
             found[envelope.id] = added

@@ -69,7 +69,7 @@ class Browser:
     def __post_init__(self) -> None:
         self.lookup = {"lookup_key": crypto.b64e(self.keys.lookup_key)}
 
-    def readers(self) -> dict[str, bytes]:
+    def readers(self) -> dict[str, crypto.Reader]:
         return cases.recipients(self.key_lists.values())
 
     def seal(self, plaintext: bytes, kind: str = "report", **options: Any) -> dict[str, Any]:
@@ -104,7 +104,7 @@ class Browser:
     def message(self, text: str, key_lists: list[crypto.KeyList] | None = None, **options: Any) -> dict[str, Any]:
         """Return the body of POST /cases/messages: sealed to the destinations and the own reply key."""
         readers = cases.recipients(key_lists or self.key_lists.values())
-        readers[crypto.fingerprint(self.keys.reply_public)] = self.keys.reply_public
+        readers[crypto.fingerprint(self.keys.reply_public)] = crypto.Reader(self.keys.reply_public)
         sealed = self.seal(json.dumps({"text": text}).encode(), "message", recipients=readers, **options)
         return self.lookup | {"envelope": sealed}
 
@@ -134,7 +134,7 @@ def open_as(handler: crypto.PrivateKey, case: models.Case, record: models.Envelo
     """Open a reporter's envelope as a handler, trusting only the case's reporter signing key."""
     return crypto.open_envelope(
         cases.envelope_of(record),
-        handler.x25519,
+        handler,
         verify_key={"reporter": case.reporter_signing_key}.get,
         reply_public_key=case.reply_public_key,
     )
@@ -315,6 +315,19 @@ def with_unsigned_recipient(browser: Browser, body: dict[str, Any], material: De
     body["report"] = browser.seal(b"{}", recipients=browser.readers() | {intruder.kid: intruder.x25519})
 
 
+def downgraded(browser: Browser, body: dict[str, Any], material: DemoMaterial) -> None:
+    """Envelope v1 (X25519 wraps only) although every reader has an X-Wing key."""
+    body["report"] = browser.seal(b"{}", recipients={kid: r.x25519 for kid, r in browser.readers().items()})
+
+
+def one_classical_wrap(browser: Browser, body: dict[str, Any], material: DemoMaterial) -> None:
+    """Envelope v2, but one reader that has an X-Wing key gets a classical wrap instead."""
+    readers: dict[str, bytes | crypto.Reader] = dict(browser.readers())
+    kid = material.handlers["diversiteit"].kid
+    readers[kid] = crypto.Reader(material.handlers["diversiteit"].public.x25519)
+    body["report"] = browser.seal(b"{}", recipients=readers)
+
+
 def fields(**values: Any) -> Mutation:
     def mutate(browser: Browser, body: dict[str, Any], material: DemoMaterial) -> None:
         body.update(values)
@@ -368,7 +381,10 @@ REPORT_REFUSALS: list[Any] = [
     pytest.param(fields(reporter_signing_key=None), "reporter_signing_key", "required", id="no signing key"),
     pytest.param(fields(report="sealed"), "report", "well-formed", id="envelope not an object"),
     pytest.param(fields(report={"v": 1}), "report", "well-formed", id="envelope fields missing"),
-    pytest.param(envelope_fields(v=2), "report", "well-formed", id="envelope version"),
+    pytest.param(envelope_fields(v=3), "report", "well-formed", id="envelope version"),
+    pytest.param(downgraded, "report", "needs an envelope v2", id="v1 to readers with X-Wing keys"),
+    pytest.param(one_classical_wrap, "report", "not of the kind its key calls for", id="a classical wrap in v2"),
+    pytest.param(envelope_fields(v=1), "report", "well-formed", id="envelope version not its header's"),
     pytest.param(envelope_fields(hdr="not base64!"), "report", "well-formed", id="header not base64url"),
     pytest.param(envelope_fields(hdr=crypto.b64e(bytes(89))), "report", "well-formed", id="header version"),
     pytest.param(envelope_fields(nonce=crypto.b64e(bytes(8))), "report", "well-formed", id="short nonce"),

@@ -35,7 +35,7 @@ def snapshot(app: Flask, material: DemoMaterial) -> dict[str, list[bytes]]:
             signers = {"reporter": case.reporter_signing_key} | {k: h.public.ed25519 for k, h in handlers.items()}
             options: dict[str, Any] = {"verify_key": signers.get, "reply_public_key": case.reply_public_key}
             envelopes = [cases.envelope_of(record) for record in case.envelopes]
-            opened[case.id] = [crypto.open_envelope(envelope, reader.x25519, **options) for envelope in envelopes]
+            opened[case.id] = [crypto.open_envelope(envelope, reader, **options) for envelope in envelopes]
     return opened
 
 

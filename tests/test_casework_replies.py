@@ -248,7 +248,7 @@ def test_forwarding_gives_the_new_destination_every_envelope_and_the_student_see
     inspector = material.handlers[INSPECTORATE]
     reporter = {"reporter": session.get(Case, case_id).reporter_signing_key}
     for record in session.scalars(select(EnvelopeRecord).where(EnvelopeRecord.case_id == case_id)):
-        opened = crypto.open_envelope(cases.envelope_of(record), inspector.x25519, verify_key=reporter.get)
+        opened = crypto.open_envelope(cases.envelope_of(record), inspector, verify_key=reporter.get)
         assert json.loads(opened)["programme"] == PROGRAMME
     assert (
         send_reply(liaison_client, case_id, inspector, "Wij onderzoeken dit.", action="acknowledge").status_code == 201
@@ -360,7 +360,7 @@ def test_a_new_colleague_gets_access_to_open_cases_through_a_grant(
     record = session.get(Case, case_id).envelopes[0]
     opened = crypto.open_envelope(
         cases.envelope_of(record),
-        newcomer.x25519,
+        newcomer,
         verify_key={"reporter": session.get(Case, case_id).reporter_signing_key}.get,
     )
     assert json.loads(opened)["description"]

@@ -69,7 +69,7 @@ def open_as(
     """Open an envelope with a handler key, verifying against the reporter key."""
     return crypto.open_envelope(
         env,
-        key.x25519,
+        key,
         verify_key=resolver(signing_key),
         reply_public_key=reply_key,
         kind=kind,
@@ -391,7 +391,7 @@ def test_resolver_returning_another_key_raises_bad_signature(
     env = seal_to(handlers[:1], signing_key, reply_key)
     other = crypto.raw_public(Ed25519PrivateKey.generate())
     with pytest.raises(crypto.BadSignature):
-        crypto.open_envelope(env, handlers[0].x25519, verify_key=lambda signer: other)
+        crypto.open_envelope(env, handlers[0], verify_key=lambda signer: other)
 
 
 def test_unknown_signer_raises_bad_signature(
@@ -399,7 +399,7 @@ def test_unknown_signer_raises_bad_signature(
 ) -> None:
     env = seal_to(handlers[:1], signing_key, reply_key)
     with pytest.raises(crypto.BadSignature):
-        crypto.open_envelope(env, handlers[0].x25519, verify_key=lambda signer: None)
+        crypto.open_envelope(env, handlers[0], verify_key=lambda signer: None)
 
 
 # --- case and kind binding --------------------------------------------------------------------
@@ -451,7 +451,7 @@ def test_add_recipient_lets_new_key_open_and_changes_nothing_else(
     a, b, c = handlers
     env = seal_to([a, b], signing_key, reply_key)
     before = env.to_json()
-    env = crypto.add_recipient(env, a.x25519, c.public)
+    env = crypto.add_recipient(env, a, c.public)
     after = env.to_json()
     assert {k: after[k] for k in ("hdr", "nonce", "ct", "sig")} == {k: before[k] for k in ("hdr", "nonce", "ct", "sig")}
     assert after["recipients"][:2] == before["recipients"]
@@ -466,7 +466,7 @@ def test_add_recipient_by_non_recipient_raises_not_a_recipient(
     a, b, c = handlers
     env = seal_to([a], signing_key, reply_key)
     with pytest.raises(crypto.NotARecipient):
-        crypto.add_recipient(env, b.x25519, c.public)
+        crypto.add_recipient(env, b, c.public)
     assert env.kids() == [a.kid]
 
 
@@ -478,7 +478,7 @@ def test_a_valid_wrap_added_after_a_garbage_one_still_opens(
     env.recipients.insert(0, {"kid": b.kid, "wrap": crypto.b64e(os.urandom(80))})  # a "shadow" forward's wrap
     with pytest.raises(crypto.DecryptionFailed):
         open_as(env, b, signing_key, reply_key)
-    env = crypto.add_recipient(env, a.x25519, b.public, again=True)
+    env = crypto.add_recipient(env, a, b.public, again=True)
     assert [r["kid"] for r in env.recipients] == [b.kid, a.kid, b.kid]
     stored = crypto.Envelope.from_json(json.loads(json.dumps(env.to_json())), rewraps=True)
     assert open_as(stored, b, signing_key, reply_key, kind="report") == PLAINTEXT

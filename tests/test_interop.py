@@ -88,10 +88,14 @@ def b64u_cases() -> tuple[list[list[str]], list[str]]:
 
 def handler_json(key: crypto.PrivateKey) -> dict[str, str]:
     """A handler's public keys and, for this test only, its raw private keys."""
-    return key.public.to_json() | {
-        "x25519_private": b64(crypto.raw_private(key.x25519)),
-        "ed25519_seed": b64(crypto.raw_private(key.ed25519)),
-    }
+    return (
+        key.public.to_json()
+        | {
+            "x25519_private": b64(crypto.raw_private(key.x25519)),
+            "ed25519_seed": b64(crypto.raw_private(key.ed25519)),
+        }
+        | ({"xwing_seed": b64(key.xwing_seed)} if key.xwing_seed is not None else {})
+    )
 
 
 def commitment_mismatch(envelope: crypto.Envelope, handler: crypto.PrivateKey) -> crypto.Envelope:
@@ -104,22 +108,30 @@ def commitment_mismatch(envelope: crypto.Envelope, handler: crypto.PrivateKey) -
 def python_envelopes(case: tokens.CaseKeys, handlers: list[crypto.PrivateKey]) -> list[dict[str, Any]]:
     """Envelopes for Node to open, with the key that opens each and the expected answer."""
     h0, h1 = handlers
-    to = {"handler0": (h0.kid, h0.public.x25519), "handler1": (h1.kid, h1.public.x25519)}
-    reply = (crypto.fingerprint(case.reply_public), case.reply_public)
+    to: dict[str, tuple[str, bytes | crypto.Reader]] = {
+        "handler0": (h0.kid, h0.public.x25519),
+        "handler1": (h1.kid, h1.public.x25519),
+    }
+    pq = {name: (kid, crypto.reader_of(h.public)) for (name, (kid, _x)), h in zip(to.items(), handlers, strict=True)}
+    reply: tuple[str, bytes | crypto.Reader] = (crypto.fingerprint(case.reply_public), case.reply_public)
     answer = {"signer": h0.kid, "signing_key": h0.ed25519}
     forged = {"signer": "reporter", "signing_key": h1.ed25519}
     report = json.dumps({"category": "discriminatie", "description": "Python-verzegeld: één keer"}).encode()
     attachment = b'{"name": "foto.jpg", "type": "image/jpeg"}\n' + os.urandom(6000)
     reporter = {"signer": "reporter", "signing_key": case.signing_key}
-    plan: list[tuple[str, str, str, bytes, list[tuple[str, bytes]], dict[str, Any]]] = [
+    plan: list[tuple[str, str, str, bytes, list[tuple[str, bytes | crypto.Reader]], dict[str, Any]]] = [
         ("report-1", "report", "to_handlers", report, [to["handler0"]], reporter),
+        # Envelope v2: X-Wing wraps for the handlers, a classical one (kem x25519) for the reporter's reply key.
+        ("report-v2", "report", "to_handlers", report, [pq["handler0"], pq["handler1"], reply], reporter),
+        ("reply-v2", "message", "to_reporter", b'{"text": "Dank, kwantumveilig"}', [*pq.values(), reply], answer),
         ("report-2", "report", "to_handlers", report, [to["handler0"], to["handler1"]], reporter),
         ("attachment", "attachment", "to_handlers", attachment, [to["handler1"]], reporter),
         ("reply", "message", "to_reporter", b'{"text": "Dank"}', [*to.values(), reply], answer),
         ("not-recipient", "report", "to_handlers", report, [to["handler1"]], reporter),
         ("bad-signature", "report", "to_handlers", report, [to["handler0"]], forged),
     ]
-    openers = {"report-2": "handler1", "attachment": "handler1", "reply": "reply"}
+    openers = {"report-2": "handler1", "attachment": "handler1", "reply": "reply", "report-v2": "handler1",
+               "reply-v2": "reply"}  # fmt: skip
     errors = {"not-recipient": "NotARecipient", "bad-signature": "BadSignature"}
     items = []
     for name, kind, direction, plaintext, recipients, signing in plan:
@@ -159,14 +171,14 @@ def flipped(envelope: dict[str, Any], name: str, index: int) -> dict[str, Any]:
 def broken_variants(item: dict[str, Any], handlers: list[crypto.PrivateKey]) -> list[Any]:
     """Variants of a good envelope: one more reader, and ones that Node must refuse with the named error."""
     good = item["envelope"]
-    added = crypto.add_recipient(crypto.Envelope.from_json(good), handlers[0].x25519, handlers[1].public)
+    added = crypto.add_recipient(crypto.Envelope.from_json(good), handlers[0], handlers[1].public)
     mismatch = commitment_mismatch(crypto.Envelope.from_json(good), handlers[0])
     other_case = X25519PrivateKey.generate()
     garbage = {"kid": handlers[1].kid, "wrap": b64(os.urandom(80))}  # what a "shadow" forward posted
     bad_first = crypto.Envelope.from_json(good)
     bad_first.recipients.insert(0, garbage)
     only_bad = bad_first.to_json()
-    rewrapped = crypto.add_recipient(bad_first, handlers[0].x25519, handlers[1].public, again=True)
+    rewrapped = crypto.add_recipient(bad_first, handlers[0], handlers[1].public, again=True)
     return [
         item | {"name": "added-reader", "envelope": added.to_json(), "opener": "handler1"},
         item | {"name": "garbage-then-valid-wrap", "envelope": rewrapped.to_json(), "opener": "handler1"},
@@ -210,6 +222,7 @@ def python_side() -> PythonSide:
             "kid": handlers[0].kid,
             "x25519_private": b64(crypto.raw_private(handlers[0].x25519)),
             "ed25519_seed": b64(crypto.raw_private(handlers[0].ed25519)),
+            "xwing_seed": b64(handlers[0].xwing_seed or b""),
         },
         "institution": {
             "public": b64(institution.public.ed25519),
@@ -301,6 +314,26 @@ def test_node_envelopes_open_in_python(
     assert opened == 9
 
 
+def test_node_envelope_v2_opens_in_python_and_gives_x_wing_readers_no_classical_wrap(
+    node_side: dict[str, Any], python_side: PythonSide
+) -> None:
+    [item] = node_side["envelopes_v2"]
+    envelope = crypto.Envelope.from_json(item["envelope"])
+    case = tokens.derive(node_side["token"], python_side.salt)
+    assert envelope.header.version == 2 and envelope.hdr[1:3] == b"\x64\x7a"  # KEM X-Wing in the header
+    kems = {r["kid"]: r.get("kem") for r in envelope.recipients}
+    assert all(kems[h.kid] is None for h in python_side.handlers)  # X-Wing only
+    assert kems[crypto.fingerprint(case.reply_public)] == "x25519"  # the reporter's key has no X-Wing key
+    readers = {h.kid: crypto.reader_of(h.public) for h in python_side.handlers}
+    crypto.check_wraps(envelope, readers | {crypto.fingerprint(case.reply_public): crypto.Reader(case.reply_public)})
+    reporter = {"reporter": case.signing_public}.get
+    for key in [*python_side.handlers, case.reply_key]:
+        plaintext = crypto.open_envelope(envelope, key, verify_key=reporter, kind="message")
+        assert plaintext == crypto.b64d(item["plaintext"])
+    with pytest.raises(crypto.DecryptionFailed, match="X-Wing"):  # the X25519 key alone cannot open it
+        crypto.open_envelope(envelope, python_side.handlers[0].x25519, verify_key=reporter)
+
+
 def test_node_added_reader_opens_in_python(
     node_side: dict[str, Any], python_side: PythonSide, node_key: crypto.PrivateKey
 ) -> None:
@@ -358,7 +391,7 @@ def test_python_opens_a_valid_wrap_after_a_garbage_one(python_side: PythonSide) 
     item = next(e for e in python_side.data["envelopes"] if e["name"] == "garbage-then-valid-wrap")
     envelope = crypto.Envelope.from_json(item["envelope"], rewraps=True)
     reporter = {"reporter": crypto.b64d(item["signer_public"])}.get
-    opened = crypto.open_envelope(envelope, python_side.handlers[1].x25519, verify_key=reporter, kind="report")
+    opened = crypto.open_envelope(envelope, python_side.handlers[1], verify_key=reporter, kind="report")
     assert opened == crypto.b64d(item["plaintext"])
 
 

@@ -146,7 +146,7 @@ def test_maintenance_keeps_every_case_whole_and_openable_with_its_token(
         for record in case.envelopes:
             if record.direction == "to_handlers":
                 options: dict[str, Any] = {"verify_key": signers.get, "reply_public_key": case.reply_public_key}
-                assert crypto.open_envelope(cases.envelope_of(record), handler.x25519, **options)
+                assert crypto.open_envelope(cases.envelope_of(record), handler, **options)
     assert len(cases.list_cases(session)) == len(several_days)
 
 

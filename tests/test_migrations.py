@@ -124,7 +124,7 @@ def opened(app: Flask, material: DemoMaterial, case_id: str) -> list[bytes]:
         case = cases.get_case(db.get_session(), case_id)
         signers = {"reporter": case.reporter_signing_key, handler.kid: handler.public.ed25519}
         options: dict[str, Any] = {"verify_key": signers.get, "reply_public_key": case.reply_public_key}
-        return [crypto.open_envelope(cases.envelope_of(r), handler.x25519, **options) for r in case.envelopes]
+        return [crypto.open_envelope(cases.envelope_of(r), handler, **options) for r in case.envelopes]
 
 
 def upgrade_with_init(runner: Runner) -> None:

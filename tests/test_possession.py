@@ -85,7 +85,8 @@ def test_a_valid_rewrap_after_a_garbage_forward_is_accepted_and_opens(
     log_in(client, clock, handler_account)
     inspector = material.handlers[INSPECTORATE]
     sealed = bundle(client, case_id)
-    random_wrap = [{"kid": inspector.kid, "wrap": crypto.b64e(os.urandom(80))}]  # what the "shadow" posted
+    # What the "shadow" posted: an X-Wing wrap's length, as the inspector's key has an X-Wing key (envelope v2)
+    random_wrap = [{"kid": inspector.kid, "wrap": crypto.b64e(os.urandom(crypto.WRAP_LENGTHS[None]))}]
     garbage = {envelope.id: random_wrap for _day, envelope in bundles.envelopes(sealed) if envelope}
     forwarded = client.post(f"/casework/case/{case_id}/forward", json={"destination": INSPECTORATE, "wraps": garbage})
     assert forwarded.status_code == 201  # the server cannot tell a garbage wrap from a good one
@@ -95,7 +96,7 @@ def test_a_valid_rewrap_after_a_garbage_forward_is_accepted_and_opens(
     session.expire_all()
     case = cases.get_case(session, case_id)
     reporter = {"reporter": case.reporter_signing_key}.get
-    opened = crypto.open_envelope(cases.envelope_of(case.envelopes[0]), inspector.x25519, verify_key=reporter)
+    opened = crypto.open_envelope(cases.envelope_of(case.envelopes[0]), inspector, verify_key=reporter)
     assert json.loads(opened)["description"]
     stored = bundles.envelopes(bundle(client, case_id))
     assert all(envelope is not None and envelope.kids().count(inspector.kid) == 2 for _day, envelope in stored)

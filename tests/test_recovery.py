@@ -33,7 +33,7 @@ def open_everything(case: models.Case, key: crypto.PrivateKey, material: DemoMat
     for record in case.envelopes:
         signers = {"reporter": case.reporter_signing_key} if record.direction == "to_handlers" else handlers
         plaintext = crypto.open_envelope(
-            cases.envelope_of(record), key.x25519, verify_key=signers.get, reply_public_key=case.reply_public_key
+            cases.envelope_of(record), key, verify_key=signers.get, reply_public_key=case.reply_public_key
         )
         opened.append((record.kind, plaintext))
     return opened

@@ -42,7 +42,7 @@ def open_all(case: models.Case, key: crypto.PrivateKey) -> list[tuple[str, bytes
         envelope = cases.envelope_of(record)
         if key.kid in envelope.kids() and record.direction == "to_handlers":
             plaintext = crypto.open_envelope(
-                envelope, key.x25519, verify_key=verify_key, reply_public_key=case.reply_public_key
+                envelope, key, verify_key=verify_key, reply_public_key=case.reply_public_key
             )
             opened.append((record.kind, plaintext))
     return opened

@@ -193,7 +193,7 @@ def opened_by(case: models.Case, key: crypto.PrivateKey) -> list[tuple[str, byte
                     envelope.header.kind,
                     crypto.open_envelope(
                         envelope,
-                        key.x25519,
+                        key,
                         verify_key={"reporter": case.reporter_signing_key}.get,
                         reply_public_key=case.reply_public_key,
                     ),

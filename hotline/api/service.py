@@ -136,7 +136,7 @@ def file_report(session: Session, keyring: Keyring, routing: Routing, settings: 
     # as well, which only the token opens; never to any other key.
     own = crypto.fingerprint(reply_public_key)
     if own in sealed[0][1].kids():
-        readers = readers | {own: reply_public_key}
+        readers = readers | {own: crypto.Reader(reply_public_key)}
     for field, item in sealed:
         kind, limit = ("report", settings.max_text) if field == "report" else ("attachment", settings.max_attachment)
         checks.check_envelope(

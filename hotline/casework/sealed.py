@@ -98,8 +98,8 @@ def forward(
         raise Refused("there is no destination with this name to forward to", "destination")
     if any(route.destination_id == target.id for route in case.routes):
         raise Conflict("the case is already with this destination", "destination")
-    kids = {key.kid: key for key in ring.for_destination(session, target).keys}
-    added = wraps(body, case, lambda record: set(kids), complete=True)  # kids an envelope has may get another
+    kids = {key.kid: key.xwing is not None for key in ring.for_destination(session, target).keys}
+    added = wraps(body, case, lambda record: kids, complete=True)  # kids an envelope has may get another
     add_wraps(added, max_per_kid)
     case.routes.append(CaseRoute(destination=target, reason="forwarded"))
     case.status = "forwarded"
@@ -112,6 +112,12 @@ def readable_by(session: Session, ring: Keyring, case: Case) -> set[str]:
     """Return the kids that may read a case: its destinations' and the recovery key's verified keys."""
     lists = [*cases.key_lists(session, ring, case), *cases.recovery_lists(session, ring)]
     return {key.kid for key_list in lists for key in key_list.keys}
+
+
+def readable_keys(session: Session, ring: Keyring, case: Case) -> dict[str, bool]:
+    """Return the kids that may read a case, each with whether it has an X-Wing key (and so needs X-Wing wraps)."""
+    lists = [*cases.key_lists(session, ring, case), *cases.recovery_lists(session, ring)]
+    return {key.kid: key.xwing is not None for key_list in lists for key in key_list.keys}
 
 
 def missing_readers(session: Session, ring: Keyring, case: Case) -> set[str]:
@@ -146,7 +152,7 @@ def lacking_access(session: Session, ring: Keyring, destination: Destination) ->
 def grant(session: Session, ring: Keyring, handler: Handler, case: Case, body: dict[str, Any], max_per_kid: int) -> int:
     """Add wraps for the case's verified readers (a new colleague, or a wrap beside a bad one); return how many."""
     own_key(session, ring, handler, case)
-    allowed = readable_by(session, ring, case)
+    allowed = readable_keys(session, ring, case)
     added = wraps(body, case, lambda record: allowed, complete=False)
     count = add_wraps(added, max_per_kid)
     if count:
@@ -161,9 +167,12 @@ def json_kids(record: EnvelopeRecord) -> list[str]:
 
 
 def wraps(
-    body: dict[str, Any], case: Case, allowed: Callable[[EnvelopeRecord], set[str]], *, complete: bool
+    body: dict[str, Any], case: Case, allowed: Callable[[EnvelopeRecord], dict[str, bool]], *, complete: bool
 ) -> dict[EnvelopeRecord, list[dict[str, str]]]:
-    """Read {envelope id: [{kid, wrap}]} for the case's envelopes, each kid allowed for its envelope.
+    """Read {envelope id: [{kid, wrap(, kem)}]} for the case's envelopes, each kid allowed for its envelope.
+
+    allowed gives, per envelope, the kids that may get a wrap and whether each has an X-Wing key: in an envelope
+    v2 such a reader gets an X-Wing wrap and never a classical one (docs/formats.md, "Envelope v2").
 
     With complete, every envelope must get a wrap for every allowed kid it does not carry yet: a forward that
     leaves the new destination unable to read part of the case is refused.
@@ -177,11 +186,11 @@ def wraps(
     found: dict[EnvelopeRecord, list[dict[str, str]]] = {}
     for envelope_id, record in records.items():
         permitted = allowed(record)
-        items = [wrap_item(item, permitted) for item in listed(given.get(envelope_id, []))]
+        items = [wrap_item(item, permitted, record.hdr[0]) for item in listed(given.get(envelope_id, []))]
         kids = [item["kid"] for item in items]
         if len(set(kids)) != len(kids):
             raise Refused("a key appears twice for one envelope", "wraps")
-        if complete and not permitted - set(json_kids(record)) <= set(kids):
+        if complete and not set(permitted) - set(json_kids(record)) <= set(kids):
             raise Refused("every envelope needs a wrap for every key of the new destination", "wraps")
         if items:
             found[record] = items
@@ -195,22 +204,31 @@ def listed(value: Any) -> list[Any]:
     return value
 
 
-def wrap_item(item: Any, permitted: set[str]) -> dict[str, str]:
-    """Return one {kid, wrap} after checking its shape, and that its key may be added here."""
-    if not isinstance(item, dict) or set(item) != {"kid", "wrap"}:
-        raise Refused("a wrap must be an object with kid and wrap", "wraps")
+def wrap_item(item: Any, permitted: dict[str, bool], version: int) -> dict[str, str]:
+    """Return one {kid, wrap(, kem)} after checking its shape, that its key may be added here, and its kind.
+
+    In an envelope v2 a reader with an X-Wing key gets an X-Wing wrap (no kem), one without a classical wrap
+    marked kem x25519; a v1 envelope takes v1 wraps only.
+    """
+    if not isinstance(item, dict) or set(item) not in ({"kid", "wrap"}, {"kid", "wrap", "kem"}):
+        raise Refused("a wrap must be an object with kid and wrap (and kem)", "wraps")
     kid, wrap = item["kid"], item["wrap"]
     if not isinstance(kid, str) or not KID.match(kid):
         raise Refused("a wrap's kid must be 64 lowercase hex characters", "wraps")
     if kid not in permitted:
         raise Refused("a wrap is for a key that is not in a verified key list of this case", "wraps")
+    wants = crypto.KEM_X25519 if version == crypto.VERSION_PQ and not permitted[kid] else None
+    if item.get("kem") != wants:
+        raise Refused("a wrap's kem must be x25519 for a reader without an X-Wing key in an envelope v2, and "
+                      "absent otherwise: a reader with an X-Wing key never gets a classical wrap", "wraps")  # fmt: skip
+    expected = crypto.WRAP_LENGTHS[wants] if version == crypto.VERSION_PQ else WRAP_BYTES
     try:
         size = len(crypto.b64d(wrap)) if isinstance(wrap, str) else -1
     except crypto.MalformedEnvelope:
         size = -1
-    if size != WRAP_BYTES:
-        raise Refused(f"a wrap must be {WRAP_BYTES} bytes as base64url", "wraps")
-    return {"kid": kid, "wrap": wrap}
+    if size != expected:
+        raise Refused(f"a wrap must be {expected} bytes as base64url", "wraps")
+    return {"kid": kid, "wrap": wrap} | ({"kem": wants} if wants else {})
 
 
 def add_wraps(added: dict[EnvelopeRecord, list[dict[str, str]]], max_per_kid: int) -> int:

@@ -116,13 +116,18 @@ def write_json_file(path: Path, data: Any, *, private: bool, force: bool = False
 
 def unlock(key_file: Path, passphrase_file: Path | None) -> crypto.PrivateKey:
     """Unlock a key file with the passphrase from a file, HOTLINE_KEY_PASSPHRASE or a hidden prompt."""
+    return unlock_with_passphrase(key_file, passphrase_file)[0]
+
+
+def unlock_with_passphrase(key_file: Path, passphrase_file: Path | None) -> tuple[crypto.PrivateKey, str]:
+    """Unlock a key file as unlock does; return the key and the passphrase that unlocked it."""
     data = read_json(key_file)
     if passphrase_file is not None:
         secret = passphrase_file.read_text("utf-8").rstrip("\r\n")
     else:
         secret = os.environ.get("HOTLINE_KEY_PASSPHRASE") or click.prompt("Passphrase", hide_input=True, err=True)
     try:
-        return crypto.import_private_key(data, secret)
+        return crypto.import_private_key(data, secret), secret
     except crypto.BadKeyFile as exc:
         raise HotlineError(f"{key_file}: {exc}") from exc
 

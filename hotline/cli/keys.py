@@ -19,6 +19,7 @@ from hotline.cli.base import (
     passphrase_option,
     read_json,
     unlock,
+    unlock_with_passphrase,
     write_json_file,
 )
 from hotline.models import DESTINATION_KINDS, RECOVERY_KIND, Destination
@@ -59,6 +60,35 @@ def keys_new(name: str, out_dir: Path, institution: bool) -> None:
     else:
         click.echo("Keep the private key file on your own device; hand in only the public key file to be signed.")
     click.echo(f"Passphrase (shown once, write it down): {passphrase}")
+
+
+@keys.command("upgrade")
+@click.argument("key_file", type=IN_FILE)
+@passphrase_option
+def keys_upgrade(key_file: Path, passphrase_file: Path | None) -> None:
+    """Add a post-quantum X-Wing key to a key file; its other keys, key id and passphrase stay as they are.
+
+    Writes the upgraded private key file in place (the old one is kept beside it as .v1) and a new public key
+    file. Hand that in to be signed: `hotline keys sign DESTINATION --institution-key ... --add NAME.pub.json`
+    replaces the listed key by its upgrade.
+    """
+    key, passphrase = unlock_with_passphrase(key_file, passphrase_file)
+    if key.xwing_seed is not None:
+        raise HotlineError(f"{key_file} holds an X-Wing key already: nothing to upgrade")
+    upgraded = key.with_xwing()
+    kept, fresh = key_file.with_name(key_file.name + ".v1"), key_file.with_name(key_file.name + ".new")
+    if kept.exists():
+        raise HotlineError(f"{kept} already exists: move it away first")
+    write_json_file(fresh, crypto.export_private_key(upgraded, passphrase), private=True)  # whole before any move
+    key_file.rename(kept)
+    fresh.rename(key_file)
+    public = key_file.with_name(key_file.name.removesuffix(".key.json").removesuffix(".json") + ".pub.json")
+    write_json_file(public, crypto.export_public_key(upgraded.public), private=False, force=True)
+    click.echo(f"Key id: {upgraded.kid} (unchanged), now with an X-Wing key")
+    click.echo(f"Private key file: {key_file} (the passphrase is unchanged; the old file is {kept})")
+    click.echo(f"Public key file: {public}")
+    click.echo("Have it signed into each destination's key list: hotline keys sign DESTINATION "
+               f"--institution-key INSTITUTION.key.json --add {public}")  # fmt: skip
 
 
 @keys.command("list")

@@ -23,6 +23,7 @@ class Reader:
     kind: str
     holders: tuple[str, ...]
     verified: bool  # False: the list is missing or does not verify, so nothing can be sealed to it now
+    classical: tuple[str, ...] = ()  # holders whose key has no X-Wing key yet: their wraps are not post-quantum
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ def reader(keyring: Keyring, destination: Destination) -> Reader:
     except KeyringError:
         return Reader(destination.slug, destination.labels, destination.kind, (), False)
     holders = tuple(key.name for key in key_list.keys)
-    return Reader(destination.slug, destination.labels, destination.kind, holders, True)
+    classical = tuple(key.name for key in key_list.keys if key.xwing is None)
+    return Reader(destination.slug, destination.labels, destination.kind, holders, True, classical)
 
 
 def build(session: Session, keyring: Keyring, config: Mapping[str, Any]) -> Facts:

@@ -59,7 +59,7 @@ def chosen(targets: list[Target], deselected: list[str]) -> list[Target]:
 
 
 def reporter_sealer(
-    keys: tokens.CaseKeys, readers: dict[str, bytes]
+    keys: tokens.CaseKeys, readers: dict[str, crypto.Reader]
 ) -> Callable[[bytes | list[bytes], str], crypto.Envelope]:
     """Return how the server seals what a reporter sends (no-JS path): to these readers, signed with the token's key."""
 
@@ -95,7 +95,7 @@ def file_report(
     token = tokens.generate()
     keys = tokens.derive(token, secrets.instance_salt)
     if details.keep_copy:  # the student's own copy: their reply key opens the report and its attachments too
-        recipients[crypto.fingerprint(keys.reply_public)] = keys.reply_public
+        recipients[crypto.fingerprint(keys.reply_public)] = crypto.Reader(keys.reply_public)
     seal = reporter_sealer(keys, recipients)
 
     # The report names its signing key, so readers check every follow-up against it, never a stored column.

@@ -67,11 +67,14 @@ def recipients_view(targets: list[Target]) -> list[dict[str, Any]]:
     # Verified in the order every request uses (routed destinations by slug, then the recovery key): recording
     # a newer list version locks destination rows, and two requests locking them in different orders deadlock.
     names: dict[str, list[str] | None] = {}
+    classical: dict[str, list[str]] = {}  # the names whose key has no X-Wing key: not post-quantum protected yet
     for slug in [*sorted({t.destination for t in targets}), *(t.destination for t in recovery)]:
         try:
-            names[slug] = [k.name for k in keyring().for_slugs(session, [slug])[slug].keys]
+            keys = keyring().for_slugs(session, [slug])[slug].keys
         except KeyringError:
             names[slug] = None
+            continue
+        names[slug], classical[slug] = [k.name for k in keys], [k.name for k in keys if k.xwing is None]
     shown = []
     for target in targets + recovery:
         people, error = names[target.destination] or [], None
@@ -88,6 +91,7 @@ def recipients_view(targets: list[Target]) -> list[dict[str, Any]]:
                 "name": i18n.label(destination.labels),
                 "kind": kind,
                 "people": people,
+                "classical": classical.get(target.destination, []),
                 "error": error,
             }
         )

@@ -9,7 +9,8 @@ tests/benchmarks/floor_app.py (one HPKE seal and one committed row in the same d
 tests/benchmarks/report_floor_app.py (only what no report can skip: a token and its keys, one seal to
 3 keys, a case and 3 routes) and tests/benchmarks/hello_app.py.
 Each client sends one request per connection, as run_load.py's careful browser does. Target: the
-hotline at least 0.8 x the floor.
+hotline at least 0.8 x the floor. The handlers' keys have X-Wing keys, so the hotline seals envelope v2; after
+the four, the hotline alone again on an instance with classical keys (envelope v1), to print beside it.
 """
 
 from __future__ import annotations
@@ -125,6 +126,31 @@ def drive(port: int, session: Session, clients: int, warm: float, seconds: float
     return tally
 
 
+def measure_v1(label: str, url: str, options: argparse.Namespace) -> list[Row]:
+    """The hotline alone on an instance whose keys have no X-Wing key: envelope v1, to print beside v2."""
+    root = Path(tempfile.mkdtemp(prefix="hotline-bench-v1-"))
+    rates: list[float] = []
+    try:
+        settings = {"REPORT_LIMIT": UNLIMITED, "STATUS_LIMIT": UNLIMITED}
+        if options.redis:
+            settings["RATELIMIT_STORAGE_URL"] = options.redis
+        env = make_instance(root, url, settings, post_quantum=False)
+        server = start(env, root, "hotline.wsgi:app", options.workers, options.threads)
+        try:
+            for number in range(options.rounds):
+                tally = drive(server.port, hotline_session, options.clients, options.warm, options.seconds)
+                rates.append(tally.done / options.seconds)
+                print(f"  {label} round {number + 1} hotline, envelope v1 {rates[-1]:7.1f} requests/s"
+                      f"   failed {tally.failed}", flush=True)  # fmt: skip
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return [
+        Row("a", f"reports/s, hotline with envelope v1 (X25519 wraps) ({label})", f"{statistics.median(rates):.0f}/s")
+    ]
+
+
 def measure(label: str, url: str, options: argparse.Namespace) -> list[Row]:
     """Serve the three apps on the same database at once and drive them in turn, round after round."""
     root = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
@@ -170,7 +196,7 @@ def measure(label: str, url: str, options: argparse.Namespace) -> list[Row]:
     shape = f"{options.workers}w x {options.threads}t, {options.clients} clients"
     shape += f", {options.rounds} x {options.seconds:.0f} s"
     return [
-        Row("a", f"reports/s, hotline ({label}, {limits}; {shape})", f"{median['hotline']:.0f}/s"),
+        Row("a", f"reports/s, hotline, envelope v2 ({label}, {limits}; {shape})", f"{median['hotline']:.0f}/s"),
         Row("a", f"floor: 1 HPKE seal + 1 row ({label})", f"{median['floor']:.0f}/s"),
         Row(
             "a", f"report floor: token, 1 seal to 3 keys, case + 3 routes ({label})", f"{median['report floor']:.0f}/s"
@@ -206,6 +232,12 @@ def run(quick: bool = False, argv: list[str] | None = None) -> list[Row]:
         try:
             for label, url in urls:
                 rows += measure(label, url, options)
+        finally:
+            cleanup(urls)
+        urls = database_urls(Path(folder) / "v1")  # a fresh database of each kind for the classical instance
+        try:
+            for label, url in urls:
+                rows += measure_v1(label, url, options)
         finally:
             cleanup(urls)
     return rows

@@ -72,7 +72,11 @@ def open_status(watched: Any, base: str, token: str) -> str:
 
 
 def open_as_handler(case: models.Case, key: crypto.PrivateKey) -> dict[str, bytes]:
-    """Open what a handler key can read of a case, checking the reporter's signature."""
+    """Open what a handler key can read of a case, checking the reporter's signature.
+
+    The handler keys have X-Wing keys, so every envelope must be v2 with an X-Wing wrap, and no classical one, for
+    the handler (issue 17): from the browser and from the server path alike.
+    """
 
     def verify_key(signer: str) -> bytes | None:
         return case.reporter_signing_key if signer == "reporter" else None
@@ -81,8 +85,10 @@ def open_as_handler(case: models.Case, key: crypto.PrivateKey) -> dict[str, byte
     for record in case.envelopes:
         envelope = cases.envelope_of(record)
         if key.kid in envelope.kids() and record.direction == "to_handlers":
+            assert key.xwing_seed is not None and envelope.header.version == 2
+            assert [r.get("kem") for r in envelope.recipients if r["kid"] == key.kid] == [None]  # X-Wing only
             opened[record.kind] = crypto.open_envelope(
-                envelope, key.x25519, verify_key=verify_key, reply_public_key=case.reply_public_key
+                envelope, key, verify_key=verify_key, reply_public_key=case.reply_public_key
             )
     return opened
 

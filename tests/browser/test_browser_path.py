@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from browser_helpers import CANARY, choose_and_continue, file_with_js, open_as_h
 from flask import Flask
 from sqlalchemy import select
 
-from hotline import cases, models
+from hotline import cases, crypto, models
 
 
 def only_case(app: Flask) -> models.Case:
@@ -135,3 +136,22 @@ def test_browser_without_native_curves_uses_the_pure_implementations(
     report = json.loads(open_as_handler(only_case(app), material.handlers["hbo-ict"])["report"])
     assert report["description"] == CANARY
     assert CANARY.encode() not in js_page.sent() and token.encode() not in js_page.sent()
+
+
+def test_a_report_sealed_in_chromium_opens_with_the_cli_from_a_version_2_key_file(
+    app: Flask, live_server: str, js_page: Any, material: Any, runner: Any, tmp_path: Path
+) -> None:
+    """Envelope v2 from the browser (X-Wing wraps) read by `hotline decrypt` with the handler's key file."""
+    file_with_js(js_page, live_server, description=CANARY)
+    case = only_case(app)
+    bundle = tmp_path / "case.json"
+    assert runner("cases", "export", case.id, "-o", str(bundle)).exit_code == 0
+    key = material.handlers["hbo-ict"]
+    key_file = tmp_path / "hbo-ict.key.json"
+    key_file.write_text(json.dumps(crypto.export_private_key(key, "zeven woorden als zin", 1000)))
+    assert json.loads(key_file.read_text())["version"] == 2
+    result = runner(
+        "decrypt", str(bundle), "--key", str(key_file), env={"HOTLINE_KEY_PASSPHRASE": "zeven woorden als zin"}
+    )
+    assert result.exit_code == 0, result.output
+    assert CANARY in result.output

@@ -126,7 +126,7 @@ def test_a_handler_answers_and_forwards_and_the_student_sees_both(
     assert all(material.handlers[INSPECTORATE].kid in envelope for envelope in kids)
 
     sent = js_page.sent()
-    raw = [crypto.raw_private(key.x25519), crypto.raw_private(key.ed25519)]
+    raw = [crypto.raw_private(key.x25519), crypto.raw_private(key.ed25519), key.xwing_seed or b""]
     secrets = [document["ciphertext"], *(crypto.b64e(r) for r in raw), *(r.hex() for r in raw), REPLY, CANARY]
     assert not [secret for secret in secrets if secret.encode() in sent]
 
@@ -338,7 +338,7 @@ def test_a_new_handler_proves_their_key_once_in_the_browser(
     session = app.extensions["hotline.sessionmaker"]()
     assert session.get(models.Handler, account.id).proven_kid == key.kid
     session.close()
-    raw = [crypto.raw_private(key.x25519), crypto.raw_private(key.ed25519)]
+    raw = [crypto.raw_private(key.x25519), crypto.raw_private(key.ed25519), key.xwing_seed or b""]
     secrets = [PASSPHRASE, document["ciphertext"], *(crypto.b64e(r) for r in raw), *(r.hex() for r in raw)]
     assert not [secret for secret in secrets if secret.encode() in js_page.sent()]
 
@@ -359,7 +359,8 @@ def test_a_valid_rewrap_in_the_browser_heals_a_garbage_forward(
     inspector = material.handlers[INSPECTORATE]
     sealed = client.get(f"/casework/case/{case_id}/envelopes").get_json()
     ids = [crypto.Envelope.from_json({k: v for k, v in e.items() if k != "day"}).id for e in sealed["envelopes"]]
-    garbage = {i: [{"kid": inspector.kid, "wrap": crypto.b64e(os.urandom(80))}] for i in ids}  # a "shadow" forward
+    garbage_wrap = crypto.b64e(os.urandom(crypto.WRAP_LENGTHS[None]))  # an X-Wing wrap's length: the key has one
+    garbage = {i: [{"kid": inspector.kid, "wrap": garbage_wrap}] for i in ids}  # a "shadow" forward
     body = {"destination": INSPECTORATE, "wraps": garbage}
     assert client.post(f"/casework/case/{case_id}/forward", json=body).status_code == 201
     key_file, _document = write_key_file(tmp_path, material.handlers["hbo-ict"])

@@ -60,7 +60,7 @@ def test_handler_reads_the_case_with_a_key_that_never_leaves_the_browser(
     assert download.value.suggested_filename == "bewijs.txt"
     assert Path(download.value.path()).read_bytes() == ATTACHMENT
     sent = js_page.sent()
-    raw = [crypto.raw_private(key.x25519), crypto.raw_private(key.ed25519)]
+    raw = [crypto.raw_private(key.x25519), crypto.raw_private(key.ed25519), key.xwing_seed or b""]
     secrets = [PASSPHRASE, document["ciphertext"], *(crypto.b64e(r) for r in raw), *(r.hex() for r in raw)]
     assert not [secret for secret in secrets if secret.encode() in sent]
     assert CANARY.encode() not in sent and FOLLOW_UP.encode() not in sent

@@ -149,7 +149,7 @@ def test_a_follow_up_with_files_is_sealed_on_the_device(
     record = next(r for r in case.envelopes if r.kind == "attachment")
     plaintext = crypto.open_envelope(
         cases.envelope_of(record),
-        handler.x25519,
+        handler,
         verify_key={"reporter": case.reporter_signing_key}.get,
         reply_public_key=case.reply_public_key,
         kind="attachment",

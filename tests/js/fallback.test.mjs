@@ -53,6 +53,38 @@ test("auto picks the pure implementations, and everything still works", async ()
   assert.equal(new TextDecoder().decode(opened), "zonder native");
 });
 
+test("envelope v2 works there too: X-Wing is pure JavaScript everywhere", async () => {
+  mc.useImplementations({});
+  const derived = await mc.tokens.derive(mc.tokens.generate(), "00ff");
+  const key = {
+    name: "PQ",
+    x25519Private: crypto.getRandomValues(new Uint8Array(32)),
+    ed25519Seed: crypto.getRandomValues(new Uint8Array(32)),
+    xwingSeed: crypto.getRandomValues(new Uint8Array(32)),
+  };
+  const file = await mc.exportKeyFile(key, "pp", 1000);
+  const unlocked = await mc.unlockKeyFile(file, "pp");
+  assert.deepEqual(unlocked.xwingSeed, key.xwingSeed);
+  assert.equal(await mc.holdKey(unlocked), null);
+  const reader = { kid: file.kid, x25519: mc.b64u.decode(file.x25519), xwing: mc.b64u.decode(file.xwing) };
+  const own = { kid: await mc.fingerprint(derived.replyPublic), x25519: derived.replyPublic };
+  const envelope = await mc.seal(new TextEncoder().encode("kwantumveilig zonder native"), {
+    kind: "message",
+    direction: "to_handlers",
+    replyPublicKey: derived.replyPublic,
+    recipients: [reader, own],
+    signer: "reporter",
+    signingSeed: derived.signingSeed,
+  });
+  assert.equal(envelope.v, 2);
+  assert.deepEqual(envelope.recipients.map((r) => r.kem ?? "xwing"), ["xwing", "x25519"]);
+  const verifyKey = () => derived.signingPublic;
+  for (const opener of [unlocked, { x25519Private: derived.replyPrivate }]) {
+    const opened = await mc.open(envelope, { ...opener, verifyKey, kind: "message" });
+    assert.equal(new TextDecoder().decode(opened), "kwantumveilig zonder native");
+  }
+});
+
 test("forcing native where it is missing fails with an error, not silently", async () => {
   mc.useImplementations({ x25519: "native", ed25519: "native" });
   await assert.rejects(mc.tokens.derive(mc.tokens.generate(), "00ff"));

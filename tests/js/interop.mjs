@@ -5,7 +5,9 @@
 // Opens and verifies everything Python made in IN.json with meldpunt-crypto.js, exiting 1 with a
 // message on the first mismatch; then writes what it makes itself into OUT.json for Python to
 // check. Exits 3 when "native" is asked for but this WebCrypto lacks X25519 or Ed25519.
-// Private keys travel as b64u in these files: test keys only.
+// Private keys travel as b64u in these files: test keys only. Envelope v2: a handler (and the key file)
+// may carry "xwing_seed" (b64u, 32 bytes) to open X-Wing wraps with; handlers that list an "xwing" public key
+// get "envelopes_v2" in OUT.json, sealed here with X-Wing wraps for them, for Python to open.
 import { readFileSync, writeFileSync } from "node:fs";
 import * as mc from "../../hotline/static/js/meldpunt-crypto.js";
 import { ed25519 as noble } from "../../hotline/static/vendor/meldpunt-vendor.js";
@@ -77,6 +79,7 @@ async function checkPython(input, derived) {
   same("key file kid", unlocked.kid, input.key_file.kid);
   same("key file x25519", unlocked.x25519Private, b64u.decode(input.key_file.x25519_private));
   same("key file ed25519", unlocked.ed25519Seed, b64u.decode(input.key_file.ed25519_seed));
+  if (input.key_file.xwing_seed) same("key file X-Wing seed", unlocked.xwingSeed, b64u.decode(input.key_file.xwing_seed));
   await throwsNamed(
     "key file, wrong passphrase",
     () => mc.unlockKeyFile(input.key_file.file, "wrong"),
@@ -92,11 +95,10 @@ async function checkPython(input, derived) {
     input.handlers.map((h) => h.kid),
   );
 
-  const keys = { reply: derived.replyPrivate };
-  input.handlers.forEach((h, i) => (keys[`handler${i}`] = b64u.decode(h.x25519_private)));
+  const keys = openingKeys(input, derived);
   for (const item of input.envelopes) {
     const options = {
-      x25519Private: keys[item.opener],
+      ...keys[item.opener],
       verifyKey: (signer) => (signer === item.signer ? b64u.decode(item.signer_public) : null),
       replyPublicKey: b64u.decode(item.reply_public),
       kind: item.kind,
@@ -104,6 +106,16 @@ async function checkPython(input, derived) {
     if (item.error) await throwsNamed(`envelope ${item.name}`, () => mc.open(item.envelope, options), item.error);
     else same(`envelope ${item.name}`, await mc.open(item.envelope, options), b64u.decode(item.plaintext));
   }
+}
+
+/** Return the key objects that open envelopes: the token's reply key, and each handler's (with its X-Wing seed). */
+function openingKeys(input, derived) {
+  const keys = { reply: { x25519Private: derived.replyPrivate } };
+  input.handlers.forEach((h, i) => {
+    const xwing = h.xwing_seed ? { xwingSeed: b64u.decode(h.xwing_seed) } : {};
+    keys[`handler${i}`] = { x25519Private: b64u.decode(h.x25519_private), ...xwing };
+  });
+  return keys;
 }
 
 /** Make a handler key of Node's own, its key file, and a key list signed with the institution key. */
@@ -179,13 +191,36 @@ async function makeEnvelopes(input, nodeKey, nodeFile) {
 /** Re-wrap a Python envelope for Node's own key, opening it with handler 0's key. */
 async function addReader(input, nodeFile) {
   const item = input.envelopes.find((e) => e.name === "report-2");
-  const x25519 = b64u.decode(input.handlers[0].x25519_private);
-  const added = await mc.addRecipient(item.envelope, x25519, {
+  const added = await mc.addRecipient(item.envelope, openingKeys(input, {}).handler0, {
     kid: nodeFile.kid,
     x25519: b64u.decode(nodeFile.x25519),
   });
   same("addRecipient keeps the payload", added.ct, item.envelope.ct);
   return { ...item, envelope: added };
+}
+
+/** Seal envelope v2 to the handlers that list an X-Wing key (X-Wing wraps) and the rest and the reply key (classical). */
+async function makeEnvelopesV2(input, sealed) {
+  if (!input.handlers.some((h) => h.xwing)) return [];
+  const { derived } = sealed;
+  const readers = input.handlers.map((h) => ({
+    kid: h.kid,
+    x25519: b64u.decode(h.x25519),
+    ...(h.xwing ? { xwing: b64u.decode(h.xwing) } : {}),
+  }));
+  const reply = { kid: await mc.fingerprint(derived.replyPublic), x25519: derived.replyPublic };
+  const plaintext = text.encode('{"text": "Kwantumveilig verzegeld in de browser"}');
+  const envelope = await mc.seal(plaintext, {
+    kind: "message",
+    direction: "to_handlers",
+    replyPublicKey: derived.replyPublic,
+    recipients: [...readers, reply],
+    signer: "reporter",
+    signingSeed: derived.signingSeed,
+  });
+  if (envelope.v !== 2) fail(`envelope v2: sealed as v${envelope.v}`);
+  const kids = [...readers, reply].map((r) => r.kid);
+  return [{ name: "message-v2", kind: "message", envelope, plaintext: b64u.encode(plaintext), kids }];
 }
 
 /** Sign a possession challenge with Node's key, as the workspace's proof page does. */
@@ -224,6 +259,7 @@ async function main() {
     passphrase: NODE_PASSPHRASE,
     key_list: document,
     envelopes: sealed.envelopes,
+    envelopes_v2: await makeEnvelopesV2(input, sealed),
     added: await addReader(input, file),
     possession: await possession(key, file),
   };

@@ -87,12 +87,15 @@ def drop_database(url: str) -> None:
     engine.dispose()
 
 
-def make_instance(root: Path, database_url: str, settings: dict[str, str] | None = None) -> dict[str, str]:
+def make_instance(
+    root: Path, database_url: str, settings: dict[str, str] | None = None, *, post_quantum: bool = True
+) -> dict[str, str]:
     """Set up an instance as an operator would: secrets, `hotline init`, institution.toml, destinations, key lists.
 
     The lists arrive as files signed elsewhere, as after `hotline keys sign`: the database learns
     their versions from the first reports, which under load come in together. Return the
-    environment to start gunicorn with.
+    environment to start gunicorn with. The handlers' keys have X-Wing keys (envelope v2) unless post_quantum
+    is off (envelope v1).
     """
     instance, keys_dir = root / "instance", root / "keys"
     institution = crypto.generate_key("Belastingtest-instelling")
@@ -115,7 +118,7 @@ def make_instance(root: Path, database_url: str, settings: dict[str, str] | None
     with Session(engine) as session:
         for slug, name, name_en, kind in demo.DESTINATIONS:
             demo.add_destination(session, slug, name, kind, name_en)
-            handler = crypto.generate_key(f"Behandelaar {name}").public
+            handler = crypto.generate_key(f"Behandelaar {name}", post_quantum=post_quantum).public
             write_json(key_list_path(keys_dir, slug), crypto.sign_key_list(institution.ed25519, slug, 1, [handler]))
     engine.dispose()
     return env

@@ -6,11 +6,12 @@
 import { caseKeys, fetchBundle, post, rewrap, unlock, verified } from "./handler-keys.js";
 import * as keystore from "./keystore.js";
 import * as mc from "./meldpunt-crypto.js";
-import { capable, fromUtf8, messages, say, utf8 } from "./page.js";
+import { capable, fromUtf8, messages, recipientsOf, say, utf8 } from "./page.js";
 import * as reportKeys from "./report-keys.js";
 
 // The unlocked key: non-extractable WebCrypto keys kept for the staff session where the browser
-// has native X25519 and Ed25519, else raw bytes in this module's memory for this page only.
+// has native X25519 and Ed25519, else raw bytes in this module's memory for this page only. The
+// X-Wing seed of a version 2 key file (xwingSeed, for envelope v2) is raw bytes either way.
 let unlocked = null;
 let blobUrls = [];
 let current = null; // {bundle, handlers, readers, institution, reporter} of the case once it is open
@@ -234,7 +235,7 @@ async function forward(reader, form, text) {
   });
   if (!response.ok) return say(error, response.status === 503 ? text.keylist : text.network);
   const list = await verified((await response.json()).key_list, current.institution, slug);
-  const readers = list.keys.map((key) => ({ kid: key.kid, x25519: key.x25519 }));
+  const readers = recipientsOf([list]); // with their X-Wing keys: a v2 envelope wraps for them with X-Wing
   const wraps = await rewrap(current.bundle, unlocked, readers, { skipUnreadable: false });
   const answer = await post(reader.dataset.forwardUrl, reader.dataset.csrf, { destination: slug, wraps });
   if (answer.status !== 201) return say(error, refusal(answer, text));

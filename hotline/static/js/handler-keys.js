@@ -62,8 +62,10 @@ export async function post(url, csrf, body) {
 }
 
 /**
- * Wrap the data key of every envelope for readers; throws "not_all" if an envelope is not sealed to the own key.
- * With again, readers that have a wrap get one more beside it (an earlier one may not open).
+ * Wrap the data key of every envelope for readers [{kid, x25519, xwing?}] with the own key {x25519Private,
+ * xwingSeed?}; throws "not_all" if an envelope is not sealed to the own key. A v2 envelope gets an X-Wing wrap
+ * for a reader with an X-Wing key. With again, readers that have a wrap get one more beside it (an earlier one
+ * may not open).
  */
 export async function rewrap(bundle, key, readers, { skipUnreadable, again = false }) {
   const wraps = {};
@@ -72,7 +74,8 @@ export async function rewrap(bundle, key, readers, { skipUnreadable, again = fal
       if (skipUnreadable) continue;
       throw Object.assign(new mc.NotARecipient("an envelope is not sealed to this key"), { key: "not_all" });
     }
-    const added = await mc.wrapsFor(envelope, key.x25519Private, readers, { again });
+    // The whole key, not only its X25519 half: opening an X-Wing wrap (envelope v2) needs its X-Wing seed.
+    const added = await mc.wrapsFor(envelope, key, readers, { again });
     if (added.length) wraps[envelopeId(envelope)] = added;
   }
   return wraps;

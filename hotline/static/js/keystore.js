@@ -1,8 +1,11 @@
 // Keeps a handler's unlocked key across the pages of one staff session, in this browser only.
 // What is kept are non-extractable WebCrypto keys (see holdKey in meldpunt-crypto.js): IndexedDB
-// clones them without any script being able to read their bytes. The record is tied to the staff
-// session's workspace tag: another session (a new login, another account) finds nothing and the
-// record is deleted; logout deletes it, and the server's logout answer clears site storage too.
+// clones them without any script being able to read their bytes. The one exception is the X-Wing
+// seed of a version 2 key file (for envelope v2's post-quantum wraps): WebCrypto has no X-Wing, so
+// it is kept as raw bytes, which script of this origin can read while the record lasts. The record
+// is tied to the staff session's workspace tag: another session (a new login, another account)
+// finds nothing and the record is deleted; logout deletes it, and the server's logout answer clears
+// site storage too.
 const DATABASE = "meldpunt-workspace";
 const STORE = "keys";
 const RECORD = "handler";

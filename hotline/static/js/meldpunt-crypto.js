@@ -1,7 +1,8 @@
-// Meldpunt Stages, browser path: envelope v1, case tokens, key files and signed key lists.
+// Meldpunt Stages, browser path: envelopes v1 and v2, case tokens, key files and signed key lists.
 // The exact bytes are in docs/formats.md; hotline/crypto.py and hotline/tokens.py are the
 // reference. WebCrypto does SHA-256, HKDF, AES-GCM, PBKDF2 and, where it has them, X25519 and
-// Ed25519; the vendored pure implementations stand in where it has not (Tor Browser).
+// Ed25519; the vendored pure implementations stand in where it has not (Tor Browser). X-Wing
+// (ML-KEM-768 with X25519), for the post-quantum wraps of envelope v2, is always the vendored one.
 import {
   Aes256Gcm,
   CipherSuite,
@@ -11,10 +12,20 @@ import {
   PureDhkemX25519HkdfSha256,
   pureSha256,
   PureX25519,
+  XWing,
 } from "../vendor/meldpunt-vendor.js";
 
 const VERSION = 1;
-const SUITE_IDS = [0x0020, 0x0001, 0x0002]; // DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM
+const VERSION_PQ = 2; // envelope v2 and key file version 2: X-Wing beside X25519
+// Suite ids per envelope version: KEM, KDF (HKDF-SHA256), AEAD (AES-256-GCM). The KEM of v1 is DHKEM(X25519,
+// HKDF-SHA256); v2's is X-Wing, named for its X-Wing wraps (its classical wraps, marked "x25519", are v1's KEM).
+const SUITE_IDS = { [VERSION]: [0x0020, 0x0001, 0x0002], [VERSION_PQ]: [0x647a, 0x0001, 0x0002] };
+const KEM_X25519 = "x25519"; // the "kem" of a classical wrap in envelope v2; an X-Wing wrap has none
+const XWING_SEED_LEN = 32;
+const XWING_PUBLIC_LEN = 1216; // ML-KEM-768 public key (1184) || X25519 public key (32)
+const MLKEM_VECTOR_LEN = 1152; // the ML-KEM-768 public key's t vector: 3 x 256 coefficients of 12 bits
+const XWING_ENC_LEN = 1120;
+const WRAP_LEN = { xwing: XWING_ENC_LEN + 48, x25519: 32 + 48 }; // enc || AES-256-GCM of the 32-byte dek
 const KINDS = { report: 1, message: 2, attachment: 3 };
 const DIRECTIONS = { to_handlers: 1, to_reporter: 2 };
 const HEADER_LEN = 89;
@@ -22,11 +33,14 @@ const MIN_PADDED = 4096;
 const PBKDF2_ITERATIONS = 600000;
 const MAX_ITERATIONS = 10000000;
 const KDF_NAME = "PBKDF2-HMAC-SHA256";
+const KEY_FILE_VERSIONS = [VERSION, VERSION_PQ]; // 2 adds an X-Wing seed
 
 const LABEL = {
   enc: "meldpunt/v1/enc",
   commit: "meldpunt/v1/commit",
   wrap: "meldpunt/v1/wrap",
+  wrapXWing: "meldpunt/v2/wrap",
+  wrapX25519: "meldpunt/v2/wrap-x25519",
   sig: "meldpunt/v1/sig",
   keyList: "meldpunt/v1/keylist",
   keyFile: "meldpunt/v1/keyfile",
@@ -70,13 +84,13 @@ export class CryptoError extends Error {
     this.name = new.target.name;
   }
 }
-/** The envelope does not have the structure of envelope v1. */
+/** The envelope does not have the structure of envelope v1 or v2. */
 export class MalformedEnvelope extends CryptoError {}
 /** None of the envelope's wraps is for this key. */
 export class NotARecipient extends CryptoError {}
 /** The data key does not match the header's commitment. */
 export class CommitmentMismatch extends CryptoError {}
-/** A wrap or the payload did not authenticate. */
+/** A wrap or the payload did not authenticate, or the key to open the wrap is not at hand. */
 export class DecryptionFailed extends CryptoError {}
 /** The envelope's signature does not verify. */
 export class BadSignature extends CryptoError {}
@@ -424,8 +438,69 @@ async function hpkeOpen(recipientPrivate, info, sealed) {
   return new Uint8Array(await suite.open({ recipientKey: keyPair, enc, info: buffer(info) }, ct));
 }
 
+// --- X-Wing (HPKE KEM 0x647A), pure JavaScript everywhere: WebCrypto has no ML-KEM ------------
+
+let xwingSuites = null;
+
+/** Return the HPKE suite X-Wing, HKDF-SHA256, AES-256-GCM, made once. */
+function xwingSuite() {
+  xwingSuites ??= new CipherSuite({ kem: new XWing(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
+  return xwingSuites;
+}
+
+/**
+ * Tell whether an ML-KEM-768 public key passes FIPS 203's modulus check: every 12-bit coefficient of its t vector
+ * is below q = 3329. The X-Wing library only checks it when sealing; a key list refuses such a key at once.
+ */
+function mlkemModulusOk(raw) {
+  for (let i = 0; i < MLKEM_VECTOR_LEN; i += 3) {
+    const low = raw[i] | ((raw[i + 1] & 0x0f) << 8);
+    const high = (raw[i + 1] >> 4) | (raw[i + 2] << 4);
+    if (low >= 3329 || high >= 3329) return false;
+  }
+  return true;
+}
+
+/** Tell whether raw bytes are an X-Wing public key: 1216 bytes whose ML-KEM part passes the modulus check. */
+function isXWingPublic(raw) {
+  return raw instanceof Uint8Array && raw.length === XWING_PUBLIC_LEN && mlkemModulusOk(raw);
+}
+
+/** Refuse anything but a 32-byte X-Wing seed. */
+function checkXWingSeed(seed) {
+  if (!(seed instanceof Uint8Array) || seed.length !== XWING_SEED_LEN) throw new CryptoError("an X-Wing seed has 32 bytes");
+}
+
+/** Return the 1216-byte X-Wing public key of a 32-byte seed (the X-Wing private key). */
+async function xwingPublic(seed) {
+  checkXWingSeed(seed);
+  const { kem } = xwingSuite();
+  const { publicKey } = await kem.generateKeyPairDerand(new Uint8Array(seed)); // a copy: it reads .buffer whole
+  return new Uint8Array(await kem.serializePublicKey(publicKey));
+}
+
+/** HPKE base-mode single-shot seal to a raw X-Wing public key; the output is enc (1120 bytes) || ct. */
+async function xwingSeal(recipientPublic, info, plaintext) {
+  if (!isXWingPublic(recipientPublic)) throw new CryptoError("not an X-Wing public key");
+  const suite = xwingSuite();
+  const recipientPublicKey = await suite.kem.deserializePublicKey(buffer(recipientPublic));
+  const { ct, enc } = await suite.seal({ recipientPublicKey, info: buffer(info) }, buffer(plaintext));
+  return concat(new Uint8Array(enc), new Uint8Array(ct));
+}
+
+/** HPKE base-mode single-shot open of enc || ct with a 32-byte X-Wing seed. */
+async function xwingOpen(seed, info, sealed) {
+  checkXWingSeed(seed);
+  if (sealed.length <= XWING_ENC_LEN) throw new DecryptionFailed("X-Wing wrap too short");
+  const suite = xwingSuite();
+  const recipientKey = await suite.kem.deserializePrivateKey(buffer(seed));
+  const enc = buffer(sealed.subarray(0, XWING_ENC_LEN));
+  const ct = buffer(sealed.subarray(XWING_ENC_LEN));
+  return new Uint8Array(await suite.open({ recipientKey, enc, info: buffer(info) }, ct));
+}
+
 /** The HPKE layer of the wraps, exported for the shared test vectors and tests; bytes in, bytes out. */
-export const hpke = { seal: hpkeSeal, open: hpkeOpen };
+export const hpke = { seal: hpkeSeal, open: hpkeOpen, xwingSeal, xwingOpen, xwingPublic };
 
 // --- case tokens ------------------------------------------------------------------------
 
@@ -490,7 +565,10 @@ export const tokens = {
 
 // --- signed destination key lists -------------------------------------------------------
 
-/** Read one key of a key list body, checking its key id as PublicKey.from_json does. */
+/**
+ * Read one key of a key list body, checking its key id as PublicKey.from_json does. A key with an X-Wing key
+ * (envelope v2) has `xwing` too, 1216 bytes; a key without one has no `xwing` field at all.
+ */
 async function publicKeyFrom(data) {
   const key = {
     name: String(field(data, "name")),
@@ -500,6 +578,16 @@ async function publicKeyFrom(data) {
   };
   if (key.x25519.length !== 32 || key.ed25519.length !== 32 || (await fingerprint(key.x25519)) !== key.kid) {
     throw new KeyListError("public key does not match its key id");
+  }
+  if (Object.hasOwn(data, "xwing")) {
+    let xwing;
+    try {
+      xwing = b64u.decode(data.xwing);
+    } catch {
+      throw new KeyListError("the X-Wing key is not base64url");
+    }
+    if (!isXWingPublic(xwing)) throw new KeyListError("not an X-Wing public key");
+    key.xwing = xwing;
   }
   return key;
 }
@@ -537,15 +625,17 @@ export async function verifyKeyList(doc, institutionPublic, destination, minVers
 
 // --- envelopes --------------------------------------------------------------------------
 
-/** Parse an envelope header, as Header.parse does. */
+/** Parse an envelope header, as Header.parse does: version 1 with v1's suite, or version 2 with v2's. */
 function parseHeader(hdr) {
-  if (hdr.length !== HEADER_LEN || hdr[0] !== VERSION) throw new MalformedEnvelope("unknown header version or length");
+  const suite = SUITE_IDS[hdr[0]];
+  if (hdr.length !== HEADER_LEN || !suite) throw new MalformedEnvelope("unknown header version or length");
   const view = new DataView(hdr.buffer, hdr.byteOffset, hdr.length);
-  if (SUITE_IDS.some((id, i) => view.getUint16(1 + 2 * i) !== id)) throw new MalformedEnvelope("unknown suite");
+  if (suite.some((id, i) => view.getUint16(1 + 2 * i) !== id)) throw new MalformedEnvelope("unknown suite");
   const kind = Object.keys(KINDS).find((k) => KINDS[k] === hdr[7]);
   const direction = Object.keys(DIRECTIONS).find((d) => DIRECTIONS[d] === hdr[8]);
   if (!kind || !direction) throw new MalformedEnvelope("unknown kind or direction");
   return {
+    version: hdr[0],
     kind,
     direction,
     envelopeId: hdr.slice(9, 25),
@@ -554,17 +644,37 @@ function parseHeader(hdr) {
   };
 }
 
+/**
+ * Read one recipient of envelope JSON. In v1 it has no "kem". In v2, "kem" is absent for an X-Wing wrap and
+ * exactly "x25519" for a classical one, and the wrap has that KEM's length: anything else is malformed.
+ */
+function recipientFields(r, version) {
+  const recipient = { kid: String(field(r, "kid")), wrap: String(field(r, "wrap")) };
+  if (version === VERSION) {
+    if (Object.hasOwn(r, "kem")) throw new MalformedEnvelope("a v1 envelope names no KEM per wrap");
+    recipient.kem = KEM_X25519;
+    return recipient;
+  }
+  if (Object.hasOwn(r, "kem") && r.kem !== KEM_X25519) throw new MalformedEnvelope("unknown KEM of a wrap");
+  recipient.kem = Object.hasOwn(r, "kem") ? KEM_X25519 : "xwing";
+  recipient.sealed = b64u.decode(recipient.wrap);
+  if (recipient.sealed.length !== WRAP_LEN[recipient.kem]) throw new MalformedEnvelope("a wrap of the wrong length");
+  return recipient;
+}
+
 /** Read the fields of envelope JSON into bytes, throwing MalformedEnvelope when one is missing. */
 function envelopeFields(data) {
   try {
-    if (field(data, "v") !== VERSION) throw new MalformedEnvelope("unknown envelope version");
+    const version = field(data, "v");
+    if (version !== VERSION && version !== VERSION_PQ) throw new MalformedEnvelope("unknown envelope version");
     const recipients = field(data, "recipients");
     if (!Array.isArray(recipients)) throw new TypeError("recipients");
     return {
+      version,
       hdr: b64u.decode(field(data, "hdr")),
       nonce: b64u.decode(field(data, "nonce")),
       ct: b64u.decode(field(data, "ct")),
-      recipients: recipients.map((r) => ({ kid: String(field(r, "kid")), wrap: String(field(r, "wrap")) })),
+      recipients: recipients.map((r) => recipientFields(r, version)),
       signer: String(field(field(data, "sig"), "signer")),
       signature: b64u.decode(field(data.sig, "value")),
     };
@@ -574,10 +684,11 @@ function envelopeFields(data) {
   }
 }
 
-/** Parse envelope JSON into bytes and header, as Envelope.from_json does. */
+/** Parse envelope JSON into bytes and header, as Envelope.from_json does; "v" and the header agree. */
 function parseEnvelope(data) {
   const envelope = envelopeFields(data);
   envelope.header = parseHeader(envelope.hdr);
+  if (envelope.header.version !== envelope.version) throw new MalformedEnvelope("the header is of another version");
   if (envelope.nonce.length !== 12 || envelope.signature.length !== 64 || !envelope.recipients.length) {
     throw new MalformedEnvelope("bad nonce, signature or recipients");
   }
@@ -590,9 +701,15 @@ async function deriveKeys(dek) {
   return { kEnc: await hkdf(dek, LABEL.enc), commit: await hkdf(dek, LABEL.commit) };
 }
 
+/** Return the wrap label of an envelope version and KEM: v1's, or v2's for X-Wing or for X25519. */
+function wrapLabel(version, kem) {
+  if (version === VERSION) return LABEL.wrap;
+  return kem === KEM_X25519 ? LABEL.wrapX25519 : LABEL.wrapXWing;
+}
+
 /** Return the HPKE info of a wrap: label, raw kid and SHA-256 of the header. */
-async function wrapInfo(kid, hdr) {
-  return concat(LABEL.wrap, fromHex(kid), await sha256(hdr));
+async function wrapInfo(label, kid, hdr) {
+  return concat(label, fromHex(kid), await sha256(hdr));
 }
 
 /** Return the bytes an envelope signature covers. */
@@ -600,28 +717,62 @@ async function signedBytes(hdr, nonce, ct) {
   return concat(LABEL.sig, hdr, await sha256(concat(nonce, ct)));
 }
 
-/** HPKE-seal the data key for one recipient whose public key must match its kid. */
-async function wrapFor(dek, hdr, kid, x25519) {
+/**
+ * Return readers [{kid, x25519, xwing?}] once per kid, in first-seen order. A kid that comes with an X-Wing key
+ * in any entry keeps it: a reader that has one never gets a classical wrap in envelope v2.
+ */
+function uniqueReaders(readers) {
+  const byKid = new Map();
+  for (const reader of readers || []) {
+    const xwing = reader.xwing ?? byKid.get(reader.kid)?.xwing ?? null;
+    byKid.set(reader.kid, { kid: reader.kid, x25519: reader.x25519, xwing });
+  }
+  return [...byKid.values()];
+}
+
+/**
+ * Seal the data key for one reader {kid, x25519, xwing?} whose X25519 key must match its kid. In envelope v1 the
+ * wrap is v1's; in v2 it is X-Wing for a reader with an X-Wing key and a classical one marked "x25519" otherwise.
+ */
+async function wrapFor(dek, hdr, version, { kid, x25519, xwing }) {
   if (!(x25519 instanceof Uint8Array) || x25519.length !== 32 || (await fingerprint(x25519)) !== kid) {
     throw new UnknownRecipient("public key does not match its key id");
   }
-  return { kid, wrap: b64u.encode(await hpkeSeal(x25519, await wrapInfo(kid, hdr), dek)) };
+  if (version === VERSION) {
+    return { kid, wrap: b64u.encode(await hpkeSeal(x25519, await wrapInfo(LABEL.wrap, kid, hdr), dek)) };
+  }
+  if (xwing !== null && xwing !== undefined) {
+    if (!isXWingPublic(xwing)) throw new UnknownRecipient("not an X-Wing public key");
+    return { kid, wrap: b64u.encode(await xwingSeal(xwing, await wrapInfo(LABEL.wrapXWing, kid, hdr), dek)) };
+  }
+  const sealed = await hpkeSeal(x25519, await wrapInfo(LABEL.wrapX25519, kid, hdr), dek);
+  return { kid, wrap: b64u.encode(sealed), kem: KEM_X25519 };
 }
 
-/** Seal plaintext to recipients [{kid, x25519}] and sign it; returns the envelope JSON object. */
+/** Return the header's 6 suite bytes for an envelope version. */
+function suiteBytes(version) {
+  const bytes = new Uint8Array(6);
+  SUITE_IDS[version].forEach((id, i) => new DataView(bytes.buffer).setUint16(2 * i, id));
+  return bytes;
+}
+
+/**
+ * Seal plaintext to recipients [{kid, x25519, xwing?}] and sign it; returns the envelope JSON object. As soon as
+ * one recipient has an X-Wing key (xwing: its 1216 raw bytes) the envelope is v2, with an X-Wing wrap for each
+ * such recipient and a classical one for the others; with none it is v1.
+ */
 export async function seal(plaintext, { kind, direction, replyPublicKey, recipients, signer, signingSeed }) {
   if (!(kind in KINDS) || !(direction in DIRECTIONS) || replyPublicKey?.length !== 32) {
     throw new MalformedEnvelope("bad kind, direction or reply key");
   }
-  const unique = new Map((recipients || []).map((r) => [r.kid, r.x25519]));
-  if (!unique.size) throw new UnknownRecipient("no recipients to seal to");
+  const readers = uniqueReaders(recipients);
+  if (!readers.length) throw new UnknownRecipient("no recipients to seal to");
+  const version = readers.some((r) => r.xwing !== null) ? VERSION_PQ : VERSION;
   const dek = randomBytes(32);
   const { kEnc, commit } = await deriveKeys(dek);
-  const suiteIds = new Uint8Array(6);
-  SUITE_IDS.forEach((id, i) => new DataView(suiteIds.buffer).setUint16(2 * i, id));
   const hdr = concat(
-    [VERSION],
-    suiteIds,
+    [version],
+    suiteBytes(version),
     [KINDS[kind], DIRECTIONS[direction]],
     randomBytes(16),
     replyPublicKey,
@@ -630,10 +781,10 @@ export async function seal(plaintext, { kind, direction, replyPublicKey, recipie
   const nonce = randomBytes(12);
   const ct = await aesEncrypt(kEnc, nonce, pad(plaintext), hdr);
   const wraps = [];
-  for (const [kid, x25519] of unique) wraps.push(await wrapFor(dek, hdr, kid, x25519));
+  for (const reader of readers) wraps.push(await wrapFor(dek, hdr, version, reader));
   const signature = await ed25519Sign(signingSeed, await signedBytes(hdr, nonce, ct));
   return {
-    v: VERSION,
+    v: version,
     hdr: b64u.encode(hdr),
     nonce: b64u.encode(nonce),
     ct: b64u.encode(ct),
@@ -643,21 +794,41 @@ export async function seal(plaintext, { kind, direction, replyPublicKey, recipie
 }
 
 /**
+ * Return {x25519Private, xwingSeed} of what a caller gives as its own key: an X25519 private key (raw bytes or a
+ * native CryptoKey), which opens classical wraps only, or a key object {x25519Private, xwingSeed?} such as
+ * unlockKeyFile and holdKey return.
+ */
+function ownKey(key) {
+  if (key instanceof Uint8Array || isCryptoKey(key)) return { x25519Private: key, xwingSeed: null };
+  return { x25519Private: key?.x25519Private, xwingSeed: key?.xwingSeed ?? null };
+}
+
+/**
  * Open the own wrap and check the data key against the header's commitment. A kid may carry several
  * wraps (a later re-wrap beside a bad one): each is tried, and the first that opens and matches wins.
+ * An X-Wing wrap opens only with the key's X-Wing seed; a classical one with its X25519 key.
  */
-async function openDek(envelope, x25519Private) {
+async function openDek(envelope, { x25519Private, xwingSeed }) {
   const kid = await fingerprint(await x25519Public(x25519Private));
   const own = envelope.recipients.filter((r) => r.kid === kid);
   if (!own.length) throw new NotARecipient("this envelope is not sealed to your key");
-  const info = await wrapInfo(kid, envelope.hdr);
+  const version = envelope.header.version;
   let failure = new DecryptionFailed("the wrap for this key does not open");
+  let seedMissing = false;
   for (const recipient of own) {
+    if (recipient.kem === "xwing" && !xwingSeed) {
+      seedMissing = true;
+      continue;
+    }
     let dek;
     try {
-      const sealed = b64u.decode(recipient.wrap);
-      if (sealed.length < 32) throw new DecryptionFailed("wrap too short");
-      dek = await hpkeOpen(x25519Private, info, sealed);
+      const sealed = recipient.sealed ?? b64u.decode(recipient.wrap);
+      const info = await wrapInfo(wrapLabel(version, recipient.kem), kid, envelope.hdr);
+      if (recipient.kem === "xwing") dek = await xwingOpen(xwingSeed, info, sealed);
+      else {
+        if (sealed.length < 32) throw new DecryptionFailed("wrap too short");
+        dek = await hpkeOpen(x25519Private, info, sealed);
+      }
     } catch {
       failure = new DecryptionFailed("the wrap for this key does not open");
       continue;
@@ -665,13 +836,22 @@ async function openDek(envelope, x25519Private) {
     if (dek.length === 32 && equalBytes((await deriveKeys(dek)).commit, envelope.header.commit)) return dek;
     failure = new CommitmentMismatch("the data key does not match the commitment");
   }
+  if (seedMissing && !(failure instanceof CommitmentMismatch)) {
+    throw new DecryptionFailed("this envelope is sealed to the X-Wing key of this kid: unlock its version 2 key file");
+  }
   throw failure;
 }
 
-/** Open an envelope: own wrap, commitment, signature, binding, then the payload. */
-export async function open(envelope, { x25519Private, verifyKey, replyPublicKey = null, kind = null }) {
+/**
+ * Open an envelope: own wrap, commitment, signature, binding, then the payload. An X-Wing wrap (envelope v2)
+ * needs xwingSeed, the 32-byte X-Wing seed of a version 2 key file; x25519Private opens classical wraps.
+ */
+export async function open(
+  envelope,
+  { x25519Private, xwingSeed = null, verifyKey, replyPublicKey = null, kind = null },
+) {
   const parsed = parseEnvelope(envelope);
-  const dek = await openDek(parsed, x25519Private);
+  const dek = await openDek(parsed, { x25519Private, xwingSeed });
   const signerKey = await verifyKey(parsed.signer);
   if (signerKey === null || signerKey === undefined) {
     throw new BadSignature(`unknown signer ${parsed.signer.slice(0, 16)}`);
@@ -691,11 +871,14 @@ export async function open(envelope, { x25519Private, verifyKey, replyPublicKey 
 /**
  * Open an envelope whose plaintext names its own signing key (a report), as open_self_signed does:
  * the payload authenticates first, enclosedKey(plaintext) reads the key from it, and the plaintext is
- * returned only once the signature verifies with that key. Returns {plaintext, header}.
+ * returned only once the signature verifies with that key. Returns {plaintext, header}. xwingSeed as for open.
  */
-export async function openSelfSigned(envelope, { x25519Private, enclosedKey, replyPublicKey = null, kind = null }) {
+export async function openSelfSigned(
+  envelope,
+  { x25519Private, xwingSeed = null, enclosedKey, replyPublicKey = null, kind = null },
+) {
   const parsed = parseEnvelope(envelope);
-  const dek = await openDek(parsed, x25519Private);
+  const dek = await openDek(parsed, { x25519Private, xwingSeed });
   if (replyPublicKey !== null && !equalBytes(parsed.header.replyPublicKey, replyPublicKey)) {
     throw new WrongCase("the envelope belongs to another case");
   }
@@ -712,23 +895,24 @@ export async function openSelfSigned(envelope, { x25519Private, enclosedKey, rep
 }
 
 /**
- * Wrap an envelope's data key for more readers [{kid, x25519}]; returns the new wraps, none for a kid it
- * has unless again (a fresh wrap beside one that may be bad).
+ * Wrap an envelope's data key for more readers [{kid, x25519, xwing?}]; returns the new wraps, none for a kid it
+ * has unless again (a fresh wrap beside one that may be bad). key is the own key object {x25519Private,
+ * xwingSeed?} (or just an X25519 private key, which opens classical wraps only). A v1 envelope gets v1 wraps; a
+ * v2 envelope an X-Wing wrap for a reader with an X-Wing key and a classical one for a reader without.
  */
-export async function wrapsFor(envelope, x25519Private, readers, { again = false } = {}) {
+export async function wrapsFor(envelope, key, readers, { again = false } = {}) {
   const parsed = parseEnvelope(envelope);
-  const wanted = readers.filter((r) => again || !parsed.recipients.some((own) => own.kid === r.kid));
-  const missing = new Map(wanted.map((r) => [r.kid, r]));
-  if (!missing.size) return [];
-  const dek = await openDek(parsed, x25519Private);
+  const wanted = uniqueReaders(readers).filter((r) => again || !parsed.recipients.some((own) => own.kid === r.kid));
+  if (!wanted.length) return [];
+  const dek = await openDek(parsed, ownKey(key));
   const wraps = [];
-  for (const { kid, x25519 } of missing.values()) wraps.push(await wrapFor(dek, parsed.hdr, kid, x25519));
+  for (const reader of wanted) wraps.push(await wrapFor(dek, parsed.hdr, parsed.header.version, reader));
   return wraps;
 }
 
 /** Re-wrap the data key for one more reader; returns a new envelope object, the payload unchanged. */
-export async function addRecipient(envelope, x25519Private, reader) {
-  const wraps = await wrapsFor(envelope, x25519Private, [reader]);
+export async function addRecipient(envelope, key, reader) {
+  const wraps = await wrapsFor(envelope, key, [reader]);
   return wraps.length ? { ...envelope, recipients: [...envelope.recipients, ...wraps] } : envelope;
 }
 
@@ -747,25 +931,33 @@ async function passphraseKey(passphrase, salt, iterations) {
   return new Uint8Array(await subtle().deriveBits(params, key, 256));
 }
 
-/** Seal both private keys of {name, x25519Private, ed25519Seed} under a passphrase into key file JSON. */
+/**
+ * Seal the private keys of {name, x25519Private, ed25519Seed, xwingSeed?} under a passphrase into key file JSON:
+ * version 2 with the X-Wing public key in `xwing` when the key has an X-Wing seed, else version 1.
+ */
 export async function exportKeyFile(key, passphrase, iterations) {
   const rounds = iterations || PBKDF2_ITERATIONS;
   const x25519 = await x25519Public(key.x25519Private);
   const ed25519 = await ed25519Public(key.ed25519Seed);
+  const hasXWing = key.xwingSeed !== null && key.xwingSeed !== undefined;
+  const xwing = hasXWing ? { xwing: b64u.encode(await xwingPublic(key.xwingSeed)) } : {};
+  const version = hasXWing ? VERSION_PQ : VERSION;
   const kid = await fingerprint(x25519);
   const salt = randomBytes(16);
   const kdf = { name: KDF_NAME, iterations: rounds, salt: b64u.encode(salt) };
   const nonce = randomBytes(12);
-  const secret = concat(key.x25519Private, key.ed25519Seed);
+  const secret = concat(key.x25519Private, key.ed25519Seed, hasXWing ? key.xwingSeed : new Uint8Array(0));
   const fileKey = await passphraseKey(passphrase, salt, rounds);
-  const sealed = await aesEncrypt(fileKey, nonce, secret, keyFileAad(VERSION, kdf, kid));
+  const sealed = await aesEncrypt(fileKey, nonce, secret, keyFileAad(version, kdf, kid));
+  secret.fill(0);
   return {
     type: "meldpunt-private-key",
-    version: VERSION,
+    version,
     name: String(key.name ?? ""),
     kid,
     x25519: b64u.encode(x25519),
     ed25519: b64u.encode(ed25519),
+    ...xwing,
     kdf,
     cipher: { name: "AES-256-GCM", nonce: b64u.encode(nonce) },
     ciphertext: b64u.encode(sealed),
@@ -776,8 +968,8 @@ export async function exportKeyFile(key, passphrase, iterations) {
 function parseKeyFile(json) {
   try {
     const data = typeof json === "string" ? JSON.parse(json) : json;
-    if (field(data, "type") !== "meldpunt-private-key" || field(data, "version") !== VERSION) {
-      throw new BadKeyFile("not a version 1 private key file");
+    if (field(data, "type") !== "meldpunt-private-key" || !KEY_FILE_VERSIONS.includes(field(data, "version"))) {
+      throw new BadKeyFile("not a version 1 or 2 private key file");
     }
     const kdf = field(data, "kdf");
     const iterations = field(kdf, "iterations");
@@ -796,7 +988,8 @@ function parseKeyFile(json) {
       sealed: b64u.decode(field(data, "ciphertext")),
       kid: String(field(data, "kid")),
       name: String(data.name ?? ""),
-      publics: [data.x25519, data.ed25519],
+      publics: [data.x25519, data.ed25519, data.xwing ?? null], // xwing: a version 2 file's, and only its
+      version: data.version,
     };
   } catch (error) {
     if (error instanceof BadKeyFile) throw error;
@@ -805,10 +998,13 @@ function parseKeyFile(json) {
 }
 
 /**
- * Turn an unlocked key into one whose private halves are non-extractable WebCrypto keys, and wipe
- * the raw bytes. Such a key can be kept (IndexedDB clones CryptoKeys) without script ever reading
- * it again. Returns null where WebCrypto lacks X25519 or Ed25519: the pure fallback needs the raw
- * bytes, which then live only in the page's memory.
+ * Turn an unlocked key into one whose X25519 and Ed25519 halves are non-extractable WebCrypto keys,
+ * and wipe their raw bytes. Such a key can be kept (IndexedDB clones CryptoKeys) without script ever
+ * reading those halves again. Returns null where WebCrypto lacks X25519 or Ed25519: the pure fallback
+ * needs the raw bytes, which then live only in the page's memory.
+ * The X-Wing seed of a version 2 key file (xwingSeed) stays raw bytes in the held key: WebCrypto has no
+ * X-Wing (no ML-KEM), so the vendored X-Wing needs the seed itself. Whoever can read a kept key can read
+ * that seed, and with it open every X-Wing wrap (envelope v2) of this key.
  */
 export async function holdKey(key) {
   if ((await resolve("x25519")) !== "native" || (await resolve("ed25519")) !== "native") return null;
@@ -818,26 +1014,43 @@ export async function holdKey(key) {
   );
   key.x25519Private.fill(0);
   key.ed25519Seed.fill(0);
-  return { name: key.name, kid: key.kid, x25519Private, ed25519Seed };
+  const held = { name: key.name, kid: key.kid, x25519Private, ed25519Seed };
+  if (key.xwingSeed) held.xwingSeed = key.xwingSeed;
+  return held;
 }
 
-/** Unlock a key file; returns {name, x25519Private, ed25519Seed, kid}, the key matching the file's kid. */
+/**
+ * Unlock a key file; returns {name, x25519Private, ed25519Seed, kid}, the key matching the file's kid, and for a
+ * version 2 file xwingSeed (32 bytes), whose X-Wing public key must be the file's `xwing`.
+ */
 export async function unlockKeyFile(json, passphrase) {
   const file = parseKeyFile(json);
   const key = await passphraseKey(passphrase, file.salt, file.kdf.iterations);
-  const aad = keyFileAad(VERSION, file.kdf, file.kid);
+  const aad = keyFileAad(file.version, file.kdf, file.kid);
   const secret = await aesDecrypt(key, file.nonce, file.sealed, aad);
   if (!secret) throw new WrongPassphrase("the passphrase does not unlock this key file");
-  if (secret.length !== 64) throw new BadKeyFile("the key file holds no key pair");
+  // Version 1 holds X25519 and Ed25519 (64 bytes); version 2 adds the 32-byte X-Wing seed (docs/formats.md).
+  if (secret.length !== (file.version === VERSION ? 64 : 64 + XWING_SEED_LEN)) {
+    throw new BadKeyFile("the key file holds no key pair");
+  }
   const x25519Private = secret.slice(0, 32);
-  const ed25519Seed = secret.slice(32);
+  const ed25519Seed = secret.slice(32, 64);
+  const xwingSeed = file.version === VERSION ? null : secret.slice(64);
+  secret.fill(0);
   const publicX25519 = await x25519Public(x25519Private);
   const kid = await fingerprint(publicX25519);
-  const publics = [b64u.encode(publicX25519), b64u.encode(await ed25519Public(ed25519Seed))];
-  if (kid !== file.kid || publics[0] !== file.publics[0] || publics[1] !== file.publics[1]) {
+  const publics = [
+    b64u.encode(publicX25519),
+    b64u.encode(await ed25519Public(ed25519Seed)),
+    xwingSeed ? b64u.encode(await xwingPublic(xwingSeed)) : null,
+  ];
+  // A version 2 file without `xwing`, or a version 1 file with one, does not match either.
+  if (kid !== file.kid || publics.some((value, i) => value !== file.publics[i])) {
     throw new BadKeyFile("the key does not match the public keys of the file");
   }
-  return { name: file.name, x25519Private, ed25519Seed, kid };
+  const unlocked = { name: file.name, x25519Private, ed25519Seed, kid };
+  if (xwingSeed) unlocked.xwingSeed = xwingSeed;
+  return unlocked;
 }
 
 /** Sign the proof that this browser holds the key of an account: label, challenge, account id, kid. */

@@ -59,7 +59,7 @@ function claimsReport(envelope) {
 }
 
 /**
- * Open the case's one report in a bundle with the reader's key {kid, x25519Private}. Returns
+ * Open the case's one report in a bundle with the reader's key {kid, x25519Private, xwingSeed?}. Returns
  * {signingKey, replyKey, source, problems, reportError}: the keys to check the case's envelopes against
  * (signingKey null when nothing of the reporter's can be trusted), where they come from, and problem
  * codes: "reports_count" (not one report), "report_failed", "reply_key" / "signing_key" (a stored key
@@ -80,7 +80,10 @@ export async function fromReport(bundle, key) {
   let opened;
   try {
     opened = await mc.openSelfSigned(report, {
-      x25519Private: key.x25519Private, enclosedKey: (plaintext) => namedKey(plaintext) ?? storedSigning, kind: "report",
+      x25519Private: key.x25519Private,
+      xwingSeed: key.xwingSeed ?? null, // an X-Wing wrap (envelope v2) opens with the seed of a version 2 key file
+      enclosedKey: (plaintext) => namedKey(plaintext) ?? storedSigning,
+      kind: "report",
     });
   } catch (failure) {
     if (!(failure instanceof mc.CryptoError)) throw failure;
@@ -108,7 +111,11 @@ export async function openEnvelope(envelope, key, reporter, handlers) {
     return signer === "reporter" ? null : (handlers.get(signer)?.ed25519 ?? null);
   };
   const plaintext = await mc.open(envelope, {
-    x25519Private: key.x25519Private, verifyKey, replyPublicKey: reporter.replyKey, kind,
+    x25519Private: key.x25519Private,
+    xwingSeed: key.xwingSeed ?? null, // as in fromReport
+    verifyKey,
+    replyPublicKey: reporter.replyKey,
+    kind,
   });
   return { kind, direction, plaintext };
 }

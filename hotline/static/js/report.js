@@ -70,6 +70,8 @@ async function submit(form, state, text) {
   say(progress, text.sealing);
   const token = mc.tokens.generate();
   const keys = await mc.tokens.derive(token, state.settings.salt);
+  // Keys whose signed list entry has an X-Wing key get post-quantum wraps (envelope v2, docs/formats.md): the
+  // `xwing` of a key comes from its verified key list only, never from an unsigned field of the API's answer.
   const recipients = recipientsOf(lists);
   // The student's own copy: sealed to the token's reply key too, so the token (and only it) opens the report later.
   if (form.keep_copy?.checked) recipients.push({ kid: await mc.fingerprint(keys.replyPublic), x25519: keys.replyPublic });

@@ -34,7 +34,10 @@ function labels() {
   return found;
 }
 
-/** Open one message, verifying who signed it; return {text, about, attachments}, or null if it is not genuine. */
+/**
+ * Open one message, verifying who signed it; return {text, about, attachments}, or null if it is not genuine.
+ * The token's reply key has no X-Wing part: it opens its classical wrap, of envelope v1 or v2 alike.
+ */
 async function openMessage(item, keys, handlers) {
   const { direction } = peek(item.envelope); // the header's direction, authenticated once it opens; not the row's
   const verifyKey = (signer) => {
