@@ -80,22 +80,29 @@ def reporter_keys() -> tuple[X25519PrivateKey, Ed25519PrivateKey, crypto.Private
 
 
 REPLY, SIGNING, READER = reporter_keys()
-VALID = crypto.seal(
-    b'{"text": "Hallo."}',
-    kind="message",
-    direction="to_handlers",
-    reply_public_key=crypto.raw_public(REPLY),
-    recipients=[(READER.kid, READER.public.x25519)],
-    signer="reporter",
-    signing_key=SIGNING,
-).to_json()
+
+
+def sealed(reader: bytes | crypto.Reader) -> dict[str, Any]:
+    return crypto.seal(
+        b'{"text": "Hallo."}',
+        kind="message",
+        direction="to_handlers",
+        reply_public_key=crypto.raw_public(REPLY),
+        recipients=[(READER.kid, reader)],
+        signer="reporter",
+        signing_key=SIGNING,
+    ).to_json()
+
+
+VALID = sealed(crypto.reader_of(READER.public))  # envelope v2: the reader has an X-Wing key
+VALID_V1 = sealed(READER.public.x25519)  # envelope v1, as sealed before X-Wing keys
 
 
 # --- the parsers ---------------------------------------------------------------------------------
 
 
 @FUZZ
-@given(data=mutations(VALID))
+@given(data=st.one_of(mutations(VALID), mutations(VALID_V1)))
 def test_the_envelope_parser_raises_only_malformed_envelope(data: Any) -> None:
     try:
         envelope = crypto.Envelope.from_json(data)
@@ -105,7 +112,7 @@ def test_the_envelope_parser_raises_only_malformed_envelope(data: Any) -> None:
 
 
 @FUZZ
-@given(data=mutations(VALID), kind=st.sampled_from(["message", "report", "attachment"]))
+@given(data=st.one_of(mutations(VALID), mutations(VALID_V1)), kind=st.sampled_from(["message", "report", "attachment"]))
 def test_the_envelope_checks_raise_only_refused(data: Any, kind: str) -> None:
     try:
         envelope = checks.envelope(data, "envelope")
@@ -115,7 +122,7 @@ def test_the_envelope_checks_raise_only_refused(data: Any, kind: str) -> None:
             kind=kind,
             reply_public_key=crypto.raw_public(REPLY),
             signing_key=crypto.raw_public(SIGNING),
-            recipients=[READER.kid],
+            recipients={READER.kid: crypto.reader_of(READER.public)},
             max_plaintext=4096,
         )
     except checks.Refused as refusal:
