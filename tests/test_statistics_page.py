@@ -145,3 +145,14 @@ def test_the_portals_counts_join_the_page_protected_like_the_rest(
     download = client.get("/statistics/2026/sought.csv").get_data(as_text=True)
     assert "hbo-ict" in download and ",3," not in download
     assert client.get("/statistics/2026/nothing.csv").status_code == 404
+
+
+@pytest.mark.parametrize("status", ["received", "in_progress", "forwarded", "closed"])
+def test_the_years_start_at_the_first_report_whatever_its_status(
+    client: FlaskClient, session: Any, monkeypatch: pytest.MonkeyPatch, status: str
+) -> None:
+    monkeypatch.setattr(views, "today", lambda: dt.date(2026, 7, 15))
+    add_case(session, "hbo-ict", dt.date(2026, 2, 3))
+    add_case(session, "hbo-ict", dt.date(2024, 5, 6), status=status)
+    with client.application.test_request_context():
+        assert views.years() == [2026, 2025, 2024]
