@@ -12,6 +12,7 @@ signature      = Ed25519("meldpunt/v1/sig" | hdr | SHA-256(nonce | payload))
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -232,8 +233,14 @@ class PrivateKey:
 
     @property
     def public(self) -> PublicKey:
-        xwing = xwing_public_bytes(self.xwing_seed) if self.xwing_seed is not None else None
+        xwing = self._xwing[1] if self._xwing is not None else None
         return PublicKey(self.name, self.kid, raw_public(self.x25519), raw_public(self.ed25519), xwing)
+
+    @functools.cached_property
+    def _xwing(self) -> tuple[hpke.MLKEM768X25519PrivateKey, bytes] | None:
+        """The X-Wing private key and its public bytes, derived from the seed once per key (an ML-KEM key
+        generation), not again for every envelope opened or every look at the public key."""
+        return _xwing_keys(self.xwing_seed) if self.xwing_seed is not None else None
 
     def with_xwing(self) -> PrivateKey:
         """Return this key with a new X-Wing key beside its others (the same kid, X25519 and Ed25519 keys)."""
@@ -256,21 +263,25 @@ def generate_key(name: str, *, post_quantum: bool = True) -> PrivateKey:
 XWING_SEED_LEN, XWING_PUBLIC_LEN, MLKEM768_PUBLIC_LEN = 32, 1216, 1184
 
 
-def xwing_private(seed: bytes) -> hpke.MLKEM768X25519PrivateKey:
-    """The X-Wing private key of a 32-byte seed."""
+def _xwing_keys(seed: bytes) -> tuple[hpke.MLKEM768X25519PrivateKey, bytes]:
+    """The X-Wing private key of a 32-byte seed, and its 1216-byte public key."""
     if len(seed) != XWING_SEED_LEN:
         raise BadKeyFile("an X-Wing seed is 32 bytes")
     expanded = hashlib.shake_256(seed).digest(96)
-    return hpke.MLKEM768X25519PrivateKey(
-        mlkem.MLKEM768PrivateKey.from_seed_bytes(expanded[:64]), X25519PrivateKey.from_private_bytes(expanded[64:])
-    )
+    ml_kem = mlkem.MLKEM768PrivateKey.from_seed_bytes(expanded[:64])
+    dh = X25519PrivateKey.from_private_bytes(expanded[64:])
+    public = ml_kem.public_key().public_bytes_raw() + dh.public_key().public_bytes_raw()
+    return hpke.MLKEM768X25519PrivateKey(ml_kem, dh), public
+
+
+def xwing_private(seed: bytes) -> hpke.MLKEM768X25519PrivateKey:
+    """The X-Wing private key of a 32-byte seed."""
+    return _xwing_keys(seed)[0]
 
 
 def xwing_public_bytes(seed: bytes) -> bytes:
     """The 1216-byte X-Wing public key of a seed."""
-    expanded = hashlib.shake_256(seed).digest(96)
-    ml_kem = mlkem.MLKEM768PrivateKey.from_seed_bytes(expanded[:64]).public_key().public_bytes_raw()
-    return ml_kem + X25519PrivateKey.from_private_bytes(expanded[64:]).public_key().public_bytes_raw()
+    return _xwing_keys(seed)[1]
 
 
 def xwing_public(raw: bytes) -> hpke.MLKEM768X25519PublicKey:
@@ -682,19 +693,18 @@ def _open_dek(envelope: Envelope, kid: str, key: OpeningKey) -> bytes:
     if not wraps:
         raise NotARecipient("this envelope is not sealed to your key")
     failure: CryptoError = DecryptionFailed("the wrap for this key does not open")
-    seed = key.xwing_seed if isinstance(key, PrivateKey) else None
+    xwing = key._xwing if isinstance(key, PrivateKey) else None
     for recipient in wraps:
         kem = recipient.get("kem") if envelope.header.version == VERSION_PQ else KEM_X25519
-        if kem is None and seed is None:
-            failure = DecryptionFailed("this wrap needs the X-Wing key of your key file (hotline keys upgrade)")
-            continue
         try:
-            if kem is None:
-                opener, private = SUITE_PQ, xwing_private(seed or b"")
-                dek = opener.decrypt(b64d(recipient["wrap"]), private, info=_wrap_info(kid, envelope.hdr))
-            else:
+            if kem is not None:
                 info = _wrap_info(kid, envelope.hdr, recipient.get("kem"))
                 dek = SUITE.decrypt(b64d(recipient["wrap"]), _x25519_of(key), info=info)
+            elif xwing is not None:
+                dek = SUITE_PQ.decrypt(b64d(recipient["wrap"]), xwing[0], info=_wrap_info(kid, envelope.hdr))
+            else:
+                failure = DecryptionFailed("this wrap needs the X-Wing key of your key file (hotline keys upgrade)")
+                continue
         except (InvalidTag, ValueError, MalformedEnvelope):
             failure = DecryptionFailed("the wrap for this key does not open")
             continue

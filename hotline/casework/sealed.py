@@ -27,7 +27,7 @@ from hotline.keyring import Keyring
 from hotline.models import RECOVERY_KIND, Case, CaseRoute, Destination, EnvelopeRecord, Handler
 
 REPLY_ACTIONS = ("reply", "acknowledge", "close")
-WRAP_BYTES = 32 + 32 + 16  # HPKE enc, then the sealed 32-byte data key and its tag
+WRAP_BYTES = crypto.WRAP_LENGTHS[crypto.KEM_X25519]  # a classical wrap: HPKE enc, the sealed 32-byte key, tag
 KID = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -110,8 +110,7 @@ def forward(
 
 def readable_by(session: Session, ring: Keyring, case: Case) -> set[str]:
     """Return the kids that may read a case: its destinations' and the recovery key's verified keys."""
-    lists = [*cases.key_lists(session, ring, case), *cases.recovery_lists(session, ring)]
-    return {key.kid for key_list in lists for key in key_list.keys}
+    return set(readable_keys(session, ring, case))
 
 
 def readable_keys(session: Session, ring: Keyring, case: Case) -> dict[str, bool]:

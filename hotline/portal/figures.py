@@ -158,6 +158,7 @@ def quarterly(
         still_open = and_(Signal.raised_on.between(start, end), Signal.handled_on.is_(None))
         for kind, n in session.execute(select(Signal.kind, func.count()).where(still_open).group_by(Signal.kind)):
             signals[key, str(kind)] = int(n)
+    programmes, reasons = _names(catalogue) if catalogue else ({}, {})
     return Quarterly(
         sought=sought,
         found=found,
@@ -166,8 +167,8 @@ def quarterly(
         moments_on_time=on_time,
         signals=signals,
         days_to_placement=days,
-        programmes={code: p.name for code, p in catalogue.programmes.items()} if catalogue else {},
-        reasons=dict(catalogue.decline_reasons) if catalogue else {},
+        programmes=programmes,
+        reasons=reasons,
     )
 
 
@@ -199,7 +200,13 @@ def _catalogue(instance: Path) -> Catalogue:
     return catalogue.load(Path(os.environ.get("HOTLINE_PORTAL_PLACEMENTS_FILE") or instance / "placements.toml"))
 
 
-def names(instance: Path) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+Names = dict[str, dict[str, str]]  # code -> name per language
+
+
+def names(instance: Path) -> tuple[Names, Names]:
     """Return the names of the programmes and of the decline reasons (placements.toml), without the database."""
-    found = _catalogue(instance)
-    return {code: p.name for code, p in found.programmes.items()}, dict(found.decline_reasons)
+    return _names(_catalogue(instance))
+
+
+def _names(catalogue: Catalogue) -> tuple[Names, Names]:
+    return {code: p.name for code, p in catalogue.programmes.items()}, dict(catalogue.decline_reasons)

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.cases import add_months
-from hotline.models import Case, SettledQuarter
+from hotline.models import SettledQuarter
 from hotline.statistics import hotline_counts, portal_counts
 from hotline.statistics.hotline_counts import HotlineCounts
 from hotline.statistics.publication import PortalCounts
@@ -83,7 +83,7 @@ def gather(
 
 def settle(session: Session, instance: Path, today: dt.date, feedback_months: int) -> list[str]:
     """Keep every settled quarter that is not kept yet (before a purge, say); return their keys."""
-    first = session.scalar(select(func.min(Case.received_on)))
+    first = hotline_counts.first_report(session)
     if first is None:
         return []
     quarters = [

@@ -18,8 +18,8 @@ from hotline.db import get_session
 from hotline.extensions import routing
 from hotline.i18n import gettext as _
 from hotline.i18n import label
-from hotline.models import STATUSES, Case, Destination, SettledQuarter
-from hotline.statistics import EXTENSION, charts, publication, settled
+from hotline.models import Destination, SettledQuarter
+from hotline.statistics import EXTENSION, charts, hotline_counts, publication, settled
 from hotline.statistics.publication import Publication
 from hotline.statistics.quarters import Quarter, ended
 from hotline.statistics.settings import StatisticsSettings
@@ -39,10 +39,7 @@ def today() -> dt.date:
 def years() -> list[int]:
     """Return the years with at least one ended quarter since the first report, newest first."""
     session, now = get_session(), today()
-    # The first report's day, one index seek per status (ix_case_status_received_on): a min over every case
-    # would read them all, some 100 ms at a million cases, on every view of the page and every download.
-    days = [session.scalar(select(func.min(Case.received_on)).where(Case.status == s)) for s in STATUSES]
-    first = min((day for day in days if day is not None), default=None)
+    first = hotline_counts.first_report(session)
     kept = session.scalar(select(func.min(SettledQuarter.quarter)))  # figures outlive their purged cases
     start = min([now.year] + ([first.year] if first else []) + ([Quarter.parse(kept).year] if kept else []))
     return [year for year in range(now.year, start - 1, -1) if ended(year, now)]

@@ -721,11 +721,11 @@ async function signedBytes(hdr, nonce, ct) {
  * Return readers [{kid, x25519, xwing?}] once per kid, in first-seen order. A kid that comes with an X-Wing key
  * in any entry keeps it: a reader that has one never gets a classical wrap in envelope v2.
  */
-function uniqueReaders(readers) {
+export function uniqueReaders(readers) {
   const byKid = new Map();
   for (const reader of readers || []) {
-    const xwing = reader.xwing ?? byKid.get(reader.kid)?.xwing ?? null;
-    byKid.set(reader.kid, { kid: reader.kid, x25519: reader.x25519, xwing });
+    const xwing = reader.xwing ?? byKid.get(reader.kid)?.xwing;
+    byKid.set(reader.kid, { kid: reader.kid, x25519: reader.x25519, ...(xwing ? { xwing } : {}) });
   }
   return [...byKid.values()];
 }
@@ -767,7 +767,7 @@ export async function seal(plaintext, { kind, direction, replyPublicKey, recipie
   }
   const readers = uniqueReaders(recipients);
   if (!readers.length) throw new UnknownRecipient("no recipients to seal to");
-  const version = readers.some((r) => r.xwing !== null) ? VERSION_PQ : VERSION;
+  const version = readers.some((r) => r.xwing) ? VERSION_PQ : VERSION;
   const dek = randomBytes(32);
   const { kEnc, commit } = await deriveKeys(dek);
   const hdr = concat(

@@ -101,16 +101,9 @@ export async function verifyLists(destinations, institution) {
 }
 
 /**
- * Return [{kid, x25519, xwing?}] over verified key lists, each key once. A key with an X-Wing key in its list keeps
- * it (also when another list has it without): mc.seal then gives it a post-quantum wrap, never a classical one.
+ * Return [{kid, x25519, xwing}] over verified key lists, each key once, as mc.seal and mc.wrapsFor read readers: a
+ * key with an X-Wing key in any list keeps it, so it gets a post-quantum wrap, never a classical one.
  */
 export function recipientsOf(lists) {
-  const byKid = new Map();
-  for (const list of lists) {
-    for (const key of list.keys) {
-      const xwing = key.xwing ?? byKid.get(key.kid)?.xwing;
-      byKid.set(key.kid, { kid: key.kid, x25519: key.x25519, ...(xwing ? { xwing } : {}) });
-    }
-  }
-  return [...byKid.values()];
+  return mc.uniqueReaders(lists.flatMap((list) => list.keys));
 }
