@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from hotline import crypto, report_keys
 from hotline.attachments import Attachment, parse_payload, safe_name
+from hotline.tokens import REPORTER
 
-REPORTER = "reporter"
 REPORT_FIELDS = (
     ("description", "Description"),
     ("organisation", "Organisation"),
@@ -173,7 +173,8 @@ def reporter_keys(bundle: dict[str, Any], key: crypto.PrivateKey) -> report_keys
     """Return the keys the case's report carries, as this key opens it; the bundle's own only as a labelled fallback."""
     parsed = [envelope for _day, envelope in envelopes(bundle)]
     stored_signing, stored_reply = case_key(bundle, "reporter_signing_key"), case_key(bundle, "reply_public_key")
-    return report_keys.from_report(parsed, stored_signing, stored_reply, key, bundle["case"])
+    stored_xwing = case_key(bundle, "reply_xwing_key") if "reply_xwing_key" in bundle["case"] else None
+    return report_keys.from_report(parsed, stored_signing, stored_reply, key, bundle["case"], stored_xwing=stored_xwing)
 
 
 def open_sealed(

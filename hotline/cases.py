@@ -124,6 +124,7 @@ def file_case(
     lookup_digest: str,
     reply_public_key: bytes,
     reporter_signing_key: bytes,
+    reply_xwing_key: bytes | None = None,
     category: str,
     programme: str,
     sector: str | None,
@@ -138,6 +139,7 @@ def file_case(
     case = Case(
         lookup_digest=lookup_digest,
         reply_public_key=reply_public_key,
+        reply_xwing_key=reply_xwing_key,
         reporter_signing_key=reporter_signing_key,
         category=category,
         programme=programme,
@@ -320,7 +322,8 @@ def export_bundle(case: Case, key_lists: dict[str, dict[str, Any]], institution:
         | {
             "reply_public_key": crypto.b64e(case.reply_public_key),
             "reporter_signing_key": crypto.b64e(case.reporter_signing_key),
-        },
+        }
+        | ({"reply_xwing_key": crypto.b64e(case.reply_xwing_key)} if case.reply_xwing_key is not None else {}),
         "envelopes": [envelope_of(r).to_json() | {"day": r.day.isoformat()} for r in case.envelopes],
         "key_lists": key_lists,
         "institution": institution,
@@ -333,23 +336,28 @@ def key_lists(session: Session, keyring: Keyring, case: Case) -> list[crypto.Key
     return [keyring.for_destination(session, destination) for destination in destinations_by_slug(case)]
 
 
+def stored_reporter(case: Case) -> crypto.Reader:
+    """The reporter as the database knows them: the stored reply key, with its X-Wing part if the case has one."""
+    return crypto.Reader(case.reply_public_key, case.reply_xwing_key)
+
+
 def message_readers(
-    case: Case, lists: Iterable[crypto.KeyList], reply_public_key: bytes | None = None
+    case: Case, lists: Iterable[crypto.KeyList], reporter: crypto.Reader | None = None
 ) -> dict[str, crypto.Reader]:
-    """Return who can read a message of a case: its handlers, and the reply key (the stored one if none given)."""
-    reply = reply_public_key or case.reply_public_key
-    return recipients(lists) | {crypto.fingerprint(reply): crypto.Reader(reply)}
+    """Return who can read a message of a case: its handlers, and the reporter (the stored keys if none given)."""
+    reply = reporter or stored_reporter(case)
+    return recipients(lists) | {crypto.fingerprint(reply.x25519): reply}
 
 
 def readers(
-    session: Session, keyring: Keyring, case: Case, reply_public_key: bytes | None = None
+    session: Session, keyring: Keyring, case: Case, reporter: crypto.Reader | None = None
 ) -> dict[str, crypto.Reader]:
     """Return who can read a new message of a case: its handlers, the recovery key and the reporter.
 
-    A sealer that knows the reply key better than the database (the token, a verified report) passes it.
+    A sealer that knows the reporter's keys better than the database (the token, a verified report) passes them.
     """
     lists = [*key_lists(session, keyring, case), *recovery_lists(session, keyring)]
-    return message_readers(case, lists, reply_public_key)
+    return message_readers(case, lists, reporter)
 
 
 def reporter_messages(
@@ -385,15 +393,19 @@ def add_reply(
     """
     if not any(k.by_kid(handler.kid) for k in key_lists(session, keyring, case)):
         raise crypto.UnknownRecipient("this key is not in the key list of any destination of the case")
-    reply_public_key = report_keys.reply_key(
-        [envelope_of(record) for record in case.envelopes], case.reporter_signing_key, case.reply_public_key, handler
+    reporter = report_keys.reply_reader(
+        [envelope_of(record) for record in case.envelopes],
+        case.reporter_signing_key,
+        case.reply_public_key,
+        handler,
+        stored_xwing=case.reply_xwing_key,
     )
     envelope = crypto.seal(
         json.dumps({"text": text}).encode("utf-8"),
         kind="message",
         direction="to_reporter",
-        reply_public_key=reply_public_key,
-        recipients=readers(session, keyring, case, reply_public_key).items(),
+        reply_public_key=reporter.x25519,
+        recipients=readers(session, keyring, case, reporter).items(),
         signer=handler.kid,
         signing_key=handler.ed25519,
     )

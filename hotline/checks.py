@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from hotline import cases, crypto
 from hotline.models import EnvelopeRecord
+from hotline.tokens import REPORTER
 
-REPORTER = "reporter"
 TAG = 16  # AES-GCM tag bytes after the padded plaintext
 
 
@@ -99,6 +99,19 @@ def ed25519_key(body: dict[str, Any], field: str) -> bytes:
         Ed25519PublicKey.from_public_bytes(data)
     except ValueError as exc:
         raise Refused(f"{field} is not an Ed25519 public key", field) from exc
+    return data
+
+
+def xwing_key(body: dict[str, Any], field: str) -> bytes | None:
+    """Return an optional X-Wing public key (1216 bytes as base64url); None when the client sends none."""
+    value = text(body, field, required=False)
+    if value is None:
+        return None
+    try:
+        data = crypto.b64d(value)
+        crypto.xwing_public(data)
+    except (crypto.MalformedEnvelope, crypto.BadKeyFile) as exc:
+        raise Refused(f"{field} must be an X-Wing public key, 1216 bytes as base64url", field) from exc
     return data
 
 

@@ -83,6 +83,9 @@ class Case(Base):
     id: Mapped[str] = mapped_column(String(11), primary_key=True, default=public_case_id)
     lookup_digest: Mapped[str] = mapped_column(String(64), unique=True)
     reply_public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # The X-Wing part of the reply key (1216 bytes), which the report names too; empty for a case filed before
+    # reporters had one (issue 17): its reporter's wraps are classical.
+    reply_xwing_key: Mapped[bytes | None] = mapped_column(LargeBinary(1216))
     reporter_signing_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     category: Mapped[str] = mapped_column(String(64))
     programme: Mapped[str] = mapped_column(String(64))

@@ -1,10 +1,11 @@
 """The reporter's keys as a case's one report carries them: what a reader checks the rest of the case against.
 
 A report names the reporter's signing public key in its sealed plaintext (`reporter_signing_key`), and
-its header carries the case's reply key; the report's signature and AEAD cover both. A reader opens
-the report, verifies it with the key it names, and then checks every reporter envelope against that
-key and binds every envelope to that reply key: never to the public keys stored with the case, which
-a database writer could swap. A report sealed before reports named the key (and a reader the report
+since issue 17 the X-Wing part of the reply key (`reply_xwing_key`); its header carries the case's reply key;
+the report's signature and AEAD cover all three. A reader opens the report, verifies it with the key it
+names, and then checks every reporter envelope against that key, binds every envelope to that reply key and
+seals replies to that X-Wing key: never to the public keys stored with the case, which a database writer
+could swap. A report sealed before reports named the key (and a reader the report
 is not sealed to) falls back to the stored keys, and says so. See docs/formats.md.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 from hotline import crypto
 
 REPORTER_KEY = "reporter_signing_key"  # the field of the sealed report that names the reporter's signing key
+REPLY_XWING_KEY = "reply_xwing_key"  # the field that names the X-Wing part of the reply key (issue 17)
 
 BOUND = "bound"  # the report names the signing key and verifies with it
 LEGACY = "legacy"  # the report names no key (sealed before it did): checked against the stored key
@@ -42,6 +44,12 @@ class ReporterKeys:
     source: str  # BOUND, LEGACY, STORED or NONE
     problems: tuple[str, ...] = ()
     report_error: str | None = None  # why the report itself did not open or verify
+    reply_xwing: bytes | None = None  # the reply key's X-Wing part replies are sealed to; None: classical only
+
+    @property
+    def reply_reader(self) -> crypto.Reader:
+        """The reporter as a reader of a reply: the reply key, with its X-Wing part if the report names one."""
+        return crypto.Reader(self.reply_key, self.reply_xwing)
 
 
 def named_key(plaintext: bytes) -> bytes | None:
@@ -61,35 +69,56 @@ def named_key(plaintext: bytes) -> bytes | None:
     return key
 
 
+def named_xwing(report: dict[str, Any]) -> bytes | None:
+    """Return the X-Wing reply key a report names, or None for a report sealed before reports named one."""
+    if REPLY_XWING_KEY not in report:
+        return None
+    value = report[REPLY_XWING_KEY]
+    key = crypto.b64d(value) if isinstance(value, str) else b""
+    try:
+        crypto.xwing_public(key)
+    except crypto.BadKeyFile as exc:
+        raise crypto.MalformedEnvelope("the report's X-Wing reply key is not an X-Wing public key") from exc
+    return key
+
+
 def from_report(
     envelopes: Iterable[crypto.Envelope | None],
     stored_signing: bytes,
     stored_reply: bytes,
     key: crypto.PrivateKey,
     stored_case: Mapping[str, Any] | None = None,
+    *,
+    stored_xwing: bytes | None,
 ) -> ReporterKeys:
     """Open the case's one report with a reader's key and return the keys to check the case against.
 
     With stored_case (the case's metadata), a category or programme that is not the report's is a problem too.
+    stored_xwing is the X-Wing reply key stored with the case, if any.
     """
     # The header's kind, not a database column: an envelope's kind counts once it opens.
     reports = [envelope for envelope in envelopes if envelope is not None and envelope.header.kind == "report"]
     if len(reports) != 1:
         problem = f"the case holds {len(reports)} reports instead of one: nothing of the reporter's is genuine"
-        return ReporterKeys(None, stored_reply, NONE, (problem,))
+        return ReporterKeys(None, stored_reply, NONE, (problem,), reply_xwing=stored_xwing)
     report = reports[0]
     if key.kid not in report.kids():
-        return ReporterKeys(stored_signing, stored_reply, STORED)
+        return ReporterKeys(stored_signing, stored_reply, STORED, reply_xwing=stored_xwing)
     try:
         plaintext = crypto.open_self_signed(
             report, key, enclosed_key=lambda text: named_key(text) or stored_signing, kind="report"
         )
     except crypto.CryptoError as exc:
         problem = f"the report does not open or verify ({type(exc).__name__}): nothing of the reporter's is genuine"
-        return ReporterKeys(None, stored_reply, NONE, (problem,), type(exc).__name__)
+        return ReporterKeys(None, stored_reply, NONE, (problem,), type(exc).__name__, stored_xwing)
     named = named_key(plaintext)
     reply = report.header.reply_public_key
     report_fields = json.loads(plaintext)  # a JSON object: named_key has parsed it
+    try:
+        xwing = named_xwing(report_fields)
+    except crypto.MalformedEnvelope as exc:
+        problem = "the report's X-Wing reply key is malformed: nothing of the reporter's is genuine"
+        return ReporterKeys(None, stored_reply, NONE, (problem,), type(exc).__name__, stored_xwing)
     problems = [
         f"the {name} stored with the case is not the report's: the database may have been altered"
         for name in SEALED_METADATA
@@ -101,17 +130,32 @@ def from_report(
         problems.append(
             "the reporter's signing key stored with the case is not the report's: the database may have been altered"
         )
-    return ReporterKeys(named or stored_signing, reply, LEGACY if named is None else BOUND, tuple(problems))
+    if not _same(xwing, stored_xwing):
+        problems.append(
+            "the X-Wing reply key stored with the case is not the report's: the database may have been altered"
+        )
+    source = LEGACY if named is None else BOUND
+    return ReporterKeys(named or stored_signing, reply, source, tuple(problems), reply_xwing=xwing)
 
 
-def reply_key(
-    envelopes: Iterable[crypto.Envelope | None], stored_signing: bytes, stored_reply: bytes, key: crypto.PrivateKey
-) -> bytes:
-    """Return the reply key a handler's reply is sealed to: the verified report's, and only if the stored one agrees."""
-    found = from_report(envelopes, stored_signing, stored_reply, key)
+def _same(a: bytes | None, b: bytes | None) -> bool:
+    return a is None and b is None or a is not None and b is not None and hmac.compare_digest(a, b)
+
+
+def reply_reader(
+    envelopes: Iterable[crypto.Envelope | None],
+    stored_signing: bytes,
+    stored_reply: bytes,
+    key: crypto.PrivateKey,
+    *,
+    stored_xwing: bytes | None,
+) -> crypto.Reader:
+    """Return the reporter as a handler's reply is sealed to them: the verified report's reply key and X-Wing key,
+    and only if the stored ones agree."""
+    found = from_report(envelopes, stored_signing, stored_reply, key, stored_xwing=stored_xwing)
     if found.source not in (BOUND, LEGACY):
         reason = found.problems[0] if found.problems else "this key cannot open the case's report"
         raise UntrustedReport(f"{reason}: the reply key cannot be checked, nothing was sealed")
     if found.problems:
         raise UntrustedReport(f"{found.problems[0]}; nothing was sealed")
-    return found.reply_key
+    return found.reply_reader

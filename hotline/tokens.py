@@ -1,7 +1,8 @@
-"""Case tokens: generate, normalise, check, and derive the lookup, reply and signing keys."""
+"""Case tokens: generate, normalise, check, and derive the lookup, reply (X25519 and X-Wing) and signing keys."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from hotline.crypto import hkdf, raw_public
+from hotline.crypto import PrivateKey, Reader, hkdf, raw_public, xwing_public_bytes
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 SYMBOLS = 25  # 125 random bits
@@ -21,6 +22,8 @@ _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 LABEL_LOOKUP = b"meldpunt/v1/lookup"
 LABEL_REPLY = b"meldpunt/v1/reply-x25519"
 LABEL_SIGNING = b"meldpunt/v1/reporter-ed25519"
+LABEL_REPLY_XWING = b"meldpunt/v2/reply-xwing"  # the seed of the reply key's X-Wing part (envelope v2)
+REPORTER = "reporter"  # the signer of what a reporter seals (envelope signer field)
 
 
 class TokenError(ValueError):
@@ -69,6 +72,7 @@ class CaseKeys:
     lookup_key: bytes
     reply_key: X25519PrivateKey
     signing_key: Ed25519PrivateKey
+    reply_xwing_seed: bytes  # 32 bytes: the X-Wing private key beside reply_key, for post-quantum wraps
 
     @property
     def reply_public(self) -> bytes:
@@ -78,6 +82,19 @@ class CaseKeys:
     def signing_public(self) -> bytes:
         return raw_public(self.signing_key)
 
+    @functools.cached_property
+    def opening_key(self) -> PrivateKey:
+        """The reply keys as one key that opens the reporter's wraps of either kind (X-Wing derived once)."""
+        return PrivateKey(REPORTER, self.reply_key, self.signing_key, self.reply_xwing_seed)
+
+    @functools.cached_property
+    def reply_xwing_public(self) -> bytes:
+        return xwing_public_bytes(self.reply_xwing_seed)
+
+    def reader(self, post_quantum: bool = True) -> Reader:
+        """The reporter as a reader of a new envelope: with the X-Wing key unless the case has none (an older one)."""
+        return Reader(self.reply_public, self.reply_xwing_public if post_quantum else None)
+
 
 def derive(token: str, instance_salt: bytes) -> CaseKeys:
     """Derive the case keys from a canonical token with the instance salt."""
@@ -86,6 +103,7 @@ def derive(token: str, instance_salt: bytes) -> CaseKeys:
         hkdf(ikm, LABEL_LOOKUP, salt=instance_salt),
         X25519PrivateKey.from_private_bytes(hkdf(ikm, LABEL_REPLY, salt=instance_salt)),
         Ed25519PrivateKey.from_private_bytes(hkdf(ikm, LABEL_SIGNING, salt=instance_salt)),
+        hkdf(ikm, LABEL_REPLY_XWING, salt=instance_salt),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import io
 import os
@@ -105,10 +106,31 @@ def recovery(app: Flask, material: DemoMaterial, recovery_key: crypto.PrivateKey
     return recovery_key
 
 
+def ensure_database(server_url: str, name: str) -> str:
+    """Create a database of this name on the PostgreSQL server of server_url unless it exists; return its URL."""
+    admin = db.make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@functools.cache
+def postgres_url() -> str | None:
+    """HOTLINE_TEST_DATABASE_URL, or under pytest-xdist a database of the worker's own beside it (test_gw0, ...):
+    every test empties its database's schema, so two workers never share one."""
+    url = os.environ.get("HOTLINE_TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    return ensure_database(url, f"{make_url(url).database}_{worker}")
+
+
 @contextmanager
 def fresh_database(folder: Path) -> Iterator[str]:
     """SQLite in the folder, or a clean PostgreSQL database from HOTLINE_TEST_DATABASE_URL, for the block."""
-    url = os.environ.get("HOTLINE_TEST_DATABASE_URL")
+    url = postgres_url()
     if not url:
         yield f"sqlite:///{folder / 'hotline.sqlite3'}"
         return
@@ -360,20 +382,11 @@ def log_in(client: FlaskClient, clock: Clock, account: Account, *, prove: bool =
 @contextmanager
 def fresh_portal_database(folder: Path) -> Iterator[str]:
     """SQLite in the folder, or a clean PostgreSQL database of its own beside HOTLINE_TEST_DATABASE_URL's."""
-    url = os.environ.get("HOTLINE_TEST_DATABASE_URL")
+    url = postgres_url()
     if not url:
         yield f"sqlite:///{folder / 'portal.sqlite3'}"
         return
-    server = make_url(url)
-    portal_url = server.set(database=f"{server.database}_portal").render_as_string(hide_password=False)
-    admin = db.make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": f"{server.database}_portal"}
-        )
-        if exists.first() is None:
-            connection.execute(text(f'CREATE DATABASE "{server.database}_portal"'))
-    admin.dispose()
+    portal_url = ensure_database(url, f"{make_url(url).database}_portal")
     engine = db.make_engine(portal_url)
     reset = "DROP SCHEMA public CASCADE; CREATE SCHEMA public"
     with engine.begin() as connection:

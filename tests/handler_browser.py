@@ -30,12 +30,15 @@ def verified(document: dict[str, Any], bundle: dict[str, Any], slug: str) -> cry
 
 
 def readers(bundle: dict[str, Any]) -> dict[str, crypto.Reader]:
-    """Return kid -> reader of everyone a new message is sealed to: the lists (with X-Wing keys), then the reporter."""
+    """Return kid -> reader of everyone a new message is sealed to: the lists (with X-Wing keys), then the reporter
+    (with theirs)."""
     found: dict[str, crypto.Reader] = {}
     for slug in [*bundle["case"]["destinations"], *bundle["recovery"]]:
         found |= {key.kid: crypto.reader_of(key) for key in verified(bundle["key_lists"][slug], bundle, slug).keys}
     reply_key = crypto.b64d(bundle["case"]["reply_public_key"])
-    return found | {crypto.fingerprint(reply_key): crypto.Reader(reply_key)}
+    # The reply key's X-Wing part (a case filed since issue 17), as the browser takes it from the verified report.
+    xwing = bundle["case"].get("reply_xwing_key")
+    return found | {crypto.fingerprint(reply_key): crypto.Reader(reply_key, crypto.b64d(xwing) if xwing else None)}
 
 
 def seal_reply(

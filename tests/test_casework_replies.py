@@ -111,7 +111,7 @@ def test_the_api_lookup_carries_the_reply_for_the_browser_to_open(
     found = app.test_client().post("/api/v1/cases/lookup", json={"lookup_key": crypto.b64e(keys.lookup_key)})
     (message,) = found.get_json()["messages"]
     envelope = crypto.Envelope.from_json(message["envelope"])
-    opened = crypto.open_envelope(envelope, keys.reply_key, verify_key={key.kid: key.public.ed25519}.get)
+    opened = crypto.open_envelope(envelope, keys.opening_key, verify_key={key.kid: key.public.ed25519}.get)
     assert json.loads(opened) == {"text": "Antwoord via de API.", "about": "reply"}
 
 

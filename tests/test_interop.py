@@ -114,6 +114,7 @@ def python_envelopes(case: tokens.CaseKeys, handlers: list[crypto.PrivateKey]) -
     }
     pq = {name: (kid, crypto.reader_of(h.public)) for (name, (kid, _x)), h in zip(to.items(), handlers, strict=True)}
     reply: tuple[str, bytes | crypto.Reader] = (crypto.fingerprint(case.reply_public), case.reply_public)
+    reply_pq = (crypto.fingerprint(case.reply_public), case.reader())  # with the reply key's X-Wing part
     answer = {"signer": h0.kid, "signing_key": h0.ed25519}
     forged = {"signer": "reporter", "signing_key": h1.ed25519}
     report = json.dumps({"category": "discriminatie", "description": "Python-verzegeld: één keer"}).encode()
@@ -121,9 +122,11 @@ def python_envelopes(case: tokens.CaseKeys, handlers: list[crypto.PrivateKey]) -
     reporter = {"signer": "reporter", "signing_key": case.signing_key}
     plan: list[tuple[str, str, str, bytes, list[tuple[str, bytes | crypto.Reader]], dict[str, Any]]] = [
         ("report-1", "report", "to_handlers", report, [to["handler0"]], reporter),
-        # Envelope v2: X-Wing wraps for the handlers, a classical one (kem x25519) for the reporter's reply key.
+        # Envelope v2: X-Wing wraps for the handlers, a classical one (kem x25519) for the reply key of a case filed
+        # before reporters had an X-Wing part; and an X-Wing one for the reporter of a case filed since.
         ("report-v2", "report", "to_handlers", report, [pq["handler0"], pq["handler1"], reply], reporter),
         ("reply-v2", "message", "to_reporter", b'{"text": "Dank, kwantumveilig"}', [*pq.values(), reply], answer),
+        ("reply-v2-pq", "message", "to_reporter", b'{"text": "Dank, ook voor jou"}', [*pq.values(), reply_pq], answer),
         ("report-2", "report", "to_handlers", report, [to["handler0"], to["handler1"]], reporter),
         ("attachment", "attachment", "to_handlers", attachment, [to["handler1"]], reporter),
         ("reply", "message", "to_reporter", b'{"text": "Dank"}', [*to.values(), reply], answer),
@@ -131,7 +134,7 @@ def python_envelopes(case: tokens.CaseKeys, handlers: list[crypto.PrivateKey]) -
         ("bad-signature", "report", "to_handlers", report, [to["handler0"]], forged),
     ]
     openers = {"report-2": "handler1", "attachment": "handler1", "reply": "reply", "report-v2": "handler1",
-               "reply-v2": "reply"}  # fmt: skip
+               "reply-v2": "reply", "reply-v2-pq": "reply"}  # fmt: skip
     errors = {"not-recipient": "NotARecipient", "bad-signature": "BadSignature"}
     items = []
     for name, kind, direction, plaintext, recipients, signing in plan:
@@ -209,6 +212,7 @@ def python_side() -> PythonSide:
             "lookup_key": b64(case.lookup_key),
             "reply_public": b64(case.reply_public),
             "signing_public": b64(case.signing_public),
+            "reply_xwing_public": b64(case.reply_xwing_public),
         },
         "normalise": normalise_cases(),
         "padding": [
@@ -272,6 +276,7 @@ def test_node_token_derives_the_same_keys(node_side: dict[str, Any], python_side
     assert crypto.b64d(node_side["lookup_key"]) == case.lookup_key
     assert crypto.b64d(node_side["reply_public"]) == case.reply_public
     assert crypto.b64d(node_side["signing_public"]) == case.signing_public
+    assert crypto.b64d(node_side["reply_xwing_public"]) == case.reply_xwing_public
 
 
 def test_node_key_file_unlocks_in_python(node_side: dict[str, Any], node_key: crypto.PrivateKey) -> None:
@@ -323,15 +328,16 @@ def test_node_envelope_v2_opens_in_python_and_gives_x_wing_readers_no_classical_
     assert envelope.header.version == 2 and envelope.hdr[1:3] == b"\x64\x7a"  # KEM X-Wing in the header
     kems = {r["kid"]: r.get("kem") for r in envelope.recipients}
     assert all(kems[h.kid] is None for h in python_side.handlers)  # X-Wing only
-    assert kems[crypto.fingerprint(case.reply_public)] == "x25519"  # the reporter's key has no X-Wing key
+    assert kems[crypto.fingerprint(case.reply_public)] is None  # the reporter's reply key has its X-Wing part
     readers = {h.kid: crypto.reader_of(h.public) for h in python_side.handlers}
-    crypto.check_wraps(envelope, readers | {crypto.fingerprint(case.reply_public): crypto.Reader(case.reply_public)})
+    crypto.check_wraps(envelope, readers | {crypto.fingerprint(case.reply_public): case.reader()})
     reporter = {"reporter": case.signing_public}.get
-    for key in [*python_side.handlers, case.reply_key]:
+    for key in [*python_side.handlers, case.opening_key]:
         plaintext = crypto.open_envelope(envelope, key, verify_key=reporter, kind="message")
         assert plaintext == crypto.b64d(item["plaintext"])
-    with pytest.raises(crypto.DecryptionFailed, match="X-Wing"):  # the X25519 key alone cannot open it
-        crypto.open_envelope(envelope, python_side.handlers[0].x25519, verify_key=reporter)
+    for classical in (python_side.handlers[0].x25519, case.reply_key):  # the X25519 key alone cannot open it
+        with pytest.raises(crypto.DecryptionFailed, match="X-Wing"):
+            crypto.open_envelope(envelope, classical, verify_key=reporter)
 
 
 def test_node_added_reader_opens_in_python(

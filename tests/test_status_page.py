@@ -260,6 +260,7 @@ def test_a_follow_up_file_shows_in_the_handlers_case_view(
         case.reporter_signing_key,
         case.reply_public_key,
         material.handlers["hbo-ict"],
+        stored_xwing=case.reply_xwing_key,
     )
     assert keys.source == report_keys.BOUND and not keys.problems
 
@@ -325,7 +326,7 @@ def test_without_the_box_the_token_cannot_open_the_report(app: Flask, client: Fl
     for record in case.envelopes:
         assert crypto.fingerprint(keys.reply_public) not in cases.envelope_of(record).kids()
         with pytest.raises(crypto.NotARecipient):
-            crypto.open_envelope(cases.envelope_of(record), keys.reply_key, verify_key=lambda _s: keys.signing_public)
+            crypto.open_envelope(cases.envelope_of(record), keys.opening_key, verify_key=lambda _s: keys.signing_public)
     body = status_page(client, token)
     assert "jouw kopie" not in body
     assert "geen kopie van je melding bewaard" in body
@@ -347,10 +348,10 @@ def test_with_the_box_the_token_opens_the_report_and_its_files(
     envelopes = [cases.envelope_of(r) for r in sorted(case.envelopes, key=lambda r: r.seq)]
     assert [e.header.kind for e in envelopes] == ["report", "attachment"]
     report = json.loads(
-        crypto.open_envelope(envelopes[0], keys.reply_key, verify_key=lambda _s: keys.signing_public, kind="report")
+        crypto.open_envelope(envelopes[0], keys.opening_key, verify_key=lambda _s: keys.signing_public, kind="report")
     )
     assert report["description"] == REPORT["description"]
-    file = crypto.open_envelope(envelopes[1], keys.reply_key, verify_key=lambda _s: keys.signing_public)
+    file = crypto.open_envelope(envelopes[1], keys.opening_key, verify_key=lambda _s: keys.signing_public)
     assert attachments.parse_payload(file).data == b"de mail"
     # Exactly one extra reader: the handlers' keys are as before, and only the token's reply key is added.
     handlers = {material.handlers[slug].kid for slug in cases.destination_slugs(case)}
@@ -358,7 +359,11 @@ def test_with_the_box_the_token_opens_the_report_and_its_files(
     assert all(set(e.kids()) == handlers | {own} for e in envelopes)
     # The handler's view does not break on the extra reader: the report still binds the reporter's keys.
     found = report_keys.from_report(
-        envelopes, case.reporter_signing_key, case.reply_public_key, material.handlers["hbo-ict"]
+        envelopes,
+        case.reporter_signing_key,
+        case.reply_public_key,
+        material.handlers["hbo-ict"],
+        stored_xwing=case.reply_xwing_key,
     )
     assert found.source == report_keys.BOUND and not found.problems
     body = status_page(client, token)

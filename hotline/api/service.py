@@ -129,14 +129,15 @@ def file_report(session: Session, keyring: Keyring, routing: Routing, settings: 
     lookup_key = checks.raw32(body, "lookup_key")
     reply_public_key = checks.x25519_key(body, "reply_public_key")
     signing_key = checks.ed25519_key(body, "reporter_signing_key")
+    reply_xwing_key = checks.xwing_key(body, "reply_xwing_key")  # absent from clients made before issue 17
     sealed = envelopes_with_attachments(body, "report", settings)
     key_lists = keyring.for_slugs(session, [t.destination for t in kept])
     readers = cases.recipients([*key_lists.values(), *cases.recovery_lists(session, keyring)])
     # The student's own copy: the report (and then every attachment) may be sealed to the case's own reply key
-    # as well, which only the token opens; never to any other key.
+    # as well, which only the token opens; never to any other key. With an X-Wing reply key, only post-quantum.
     own = crypto.fingerprint(reply_public_key)
     if own in sealed[0][1].kids():
-        readers = readers | {own: crypto.Reader(reply_public_key)}
+        readers = readers | {own: crypto.Reader(reply_public_key, reply_xwing_key)}
     for field, item in sealed:
         kind, limit = ("report", settings.max_text) if field == "report" else ("attachment", settings.max_attachment)
         checks.check_envelope(
@@ -157,6 +158,7 @@ def file_report(session: Session, keyring: Keyring, routing: Routing, settings: 
             session,
             lookup_digest=digest,
             reply_public_key=reply_public_key,
+            reply_xwing_key=reply_xwing_key,
             reporter_signing_key=signing_key,
             category=category,
             programme=programme,
@@ -203,6 +205,9 @@ def lookup(session: Session, keyring: Keyring, case: Case) -> dict[str, Any]:
         "destinations": destinations + [item | {"forwarded": False} for item in recovery(session, keyring)],
         "messages": messages,
         "own_copy": own_copy.to_json() if own_copy is not None else None,
+        # The X-Wing reply key stored with the case (null for a case filed before reporters had one): the browser
+        # seals a follow-up's own copy post-quantum only where the case has it, and only if it is the token's.
+        "reply_xwing_key": crypto.b64e(case.reply_xwing_key) if case.reply_xwing_key is not None else None,
     }
 
 

@@ -18,8 +18,7 @@ from hotline.keyring import Keyring
 from hotline.models import Case
 from hotline.reports.forms import Details, Routed
 from hotline.routing import Target
-
-REPORTER = "reporter"
+from hotline.tokens import REPORTER
 
 
 @dataclass(frozen=True)
@@ -95,11 +94,15 @@ def file_report(
     token = tokens.generate()
     keys = tokens.derive(token, secrets.instance_salt)
     if details.keep_copy:  # the student's own copy: their reply key opens the report and its attachments too
-        recipients[crypto.fingerprint(keys.reply_public)] = crypto.Reader(keys.reply_public)
+        recipients[crypto.fingerprint(keys.reply_public)] = keys.reader()
     seal = reporter_sealer(keys, recipients)
 
-    # The report names its signing key, so readers check every follow-up against it, never a stored column.
-    report = details.payload(routed) | {report_keys.REPORTER_KEY: crypto.b64e(keys.signing_public)}
+    # The report names its signing key, so readers check every follow-up against it, never a stored column; and the
+    # reply key's X-Wing part, so replies are sealed to the token's post-quantum key, never to a stored one.
+    report = details.payload(routed) | {
+        report_keys.REPORTER_KEY: crypto.b64e(keys.signing_public),
+        report_keys.REPLY_XWING_KEY: crypto.b64e(keys.reply_xwing_public),
+    }
     envelopes = [seal(json.dumps(report).encode("utf-8"), "report")]
     # Each attachment is let go of once sealed: a worker then holds one copy of an upload (its ciphertext)
     # while the case is written, not two.
@@ -109,6 +112,7 @@ def file_report(
         session,
         lookup_digest=tokens.lookup_digest(keys.lookup_key, secrets.pepper),
         reply_public_key=keys.reply_public,
+        reply_xwing_key=keys.reply_xwing_public,
         reporter_signing_key=keys.signing_public,
         category=routed.category,
         programme=routed.programme,
@@ -155,7 +159,7 @@ def conversation(session: Session, keyring: Keyring, case: Case, keys: tokens.Ca
             signers = {kid: key for kid, (_name, key) in handlers.items()}
         try:
             plaintext = crypto.open_envelope(
-                envelope, keys.reply_key, verify_key=signers.get, reply_public_key=keys.reply_public, kind="message"
+                envelope, keys.opening_key, verify_key=signers.get, reply_public_key=keys.reply_public, kind="message"
             )
             payload = json.loads(plaintext)
             text: str | None = payload["text"]
@@ -188,7 +192,7 @@ def own_copy(case: Case, keys: tokens.CaseKeys) -> OwnCopy | None:
     try:
         plaintext = crypto.open_envelope(
             found,
-            keys.reply_key,
+            keys.opening_key,
             verify_key=lambda signer: keys.signing_public if signer == REPORTER else None,
             reply_public_key=keys.reply_public,
             kind="report",
@@ -227,7 +231,8 @@ def add_message(
     """
     if case.status == "closed" or case.closed_on is not None:
         raise CaseClosed(case.id)
-    readers = cases.readers(session, keyring, case, keys.reply_public)
+    # The token's own keys, the X-Wing one only where the case has one: a case filed before keeps classical wraps.
+    readers = cases.readers(session, keyring, case, keys.reader(post_quantum=case.reply_xwing_key is not None))
     seal = reporter_sealer(keys, readers)
 
     files = attachments if attachments is not None else []

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import agreements
+import pytest
 from conftest import PASSPHRASE, Account, Clock
 
-from hotline import auth, cases, crypto, models
+from hotline import auth, cases, crypto, models, tokens
 
 CANARY = "CANARY-browser-3b1e-omschrijving"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -91,6 +92,14 @@ def open_as_handler(case: models.Case, key: crypto.PrivateKey) -> dict[str, byte
                 envelope, key, verify_key=verify_key, reply_public_key=case.reply_public_key
             )
     return opened
+
+
+def assert_reporter_post_quantum(envelope: crypto.Envelope, keys: tokens.CaseKeys) -> None:
+    """The reporter's wrap of an envelope is an X-Wing wrap to the token's key, and the only wrap for their kid."""
+    own = [r for r in envelope.recipients if r["kid"] == crypto.fingerprint(keys.reply_public)]
+    assert envelope.header.version == 2 and [r.get("kem") for r in own] == [None]
+    with pytest.raises(crypto.DecryptionFailed, match="X-Wing"):  # the classical reply key alone opens nothing
+        crypto.open_envelope(envelope, keys.reply_key, verify_key=lambda _signer: None)
 
 
 def log_in_with_browser(page: Any, base: str, clock: Clock, account: Account) -> None:

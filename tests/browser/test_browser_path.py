@@ -7,11 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import CANARY, choose_and_continue, file_with_js, open_as_handler, open_status
+from browser_helpers import (
+    CANARY,
+    assert_reporter_post_quantum,
+    choose_and_continue,
+    file_with_js,
+    open_as_handler,
+    open_status,
+)
 from flask import Flask
 from sqlalchemy import select
 
-from hotline import cases, crypto, models
+from hotline import cases, crypto, models, tokens
 
 
 def only_case(app: Flask) -> models.Case:
@@ -75,6 +82,13 @@ def test_follow_up_and_reply_through_the_browser(app: Flask, live_server: str, j
         "Antwoord van de opleiding",
     )
     session.close()
+    # The follow-up's own copy and the reply are X-Wing wraps to the token's key, which status.js opens.
+    keys = tokens.derive(token, bytes.fromhex(app.config["INSTANCE_SALT"]))
+    case = only_case(app)
+    assert case.reply_xwing_key == keys.reply_xwing_public
+    for record in case.envelopes:
+        if record.kind == "message":
+            assert_reporter_post_quantum(cases.envelope_of(record), keys)
     assert open_status(js_page, live_server, token) == "received"
     texts = page.locator("[data-messages] [data-text]").all_text_contents()
     assert texts == ["Een aanvulling uit de browser", "Antwoord van de opleiding"]

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 from browser_fixtures import Watched, watch
-from browser_helpers import CANARY, log_in_and_unlock, open_status, write_key_file
+from browser_helpers import CANARY, assert_reporter_post_quantum, log_in_and_unlock, open_status, write_key_file
 from conftest import PASSPHRASE, Account, Clock, file_report, log_in, make_account, publish
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from hotline import auth, cases, crypto, models
+from hotline import auth, cases, crypto, models, tokens
 from hotline.keyring import Keyring, key_list_path
 
 REPLY = "CANARY-antwoord-in-de-browser-verzegeld"
@@ -106,6 +106,12 @@ def test_a_handler_answers_and_forwards_and_the_student_sees_both(
     page.fill("#reply-text", REPLY)
     page.click('[data-reply-form] button[value="acknowledge"]')
     page.wait_for_url("**done=acknowledge")
+    # Sealed to the X-Wing reply key the report names: the student's wrap is post-quantum too.
+    keys = tokens.derive(token, bytes.fromhex(app.config["INSTANCE_SALT"]))
+    session = app.extensions["hotline.sessionmaker"]()
+    answer = [r for r in session.get(models.Case, case_id).envelopes if r.direction == "to_reporter"]
+    assert_reporter_post_quantum(cases.envelope_of(answer[0]), keys)
+    session.close()
     # The key kept for the session opens the case again at once, without the file or the passphrase.
     page.wait_for_selector("[data-messages] [data-text]")
     assert page.locator("[data-messages] [data-text]").all_text_contents() == [REPLY]
@@ -143,6 +149,7 @@ def test_a_handler_answers_and_forwards_and_the_student_sees_both(
     ]
 
 
+@pytest.mark.parametrize("column", ["reply_public_key", "reply_xwing_key"])
 def test_a_reply_is_never_sealed_to_a_reply_key_swapped_into_the_database(
     app: Flask,
     live_server: str,
@@ -152,10 +159,15 @@ def test_a_reply_is_never_sealed_to_a_reply_key_swapped_into_the_database(
     coordinator: Account,
     filed: tuple[str, str],
     tmp_path: Path,
+    column: str,
 ) -> None:
     _token, case_id = filed
     session = app.extensions["hotline.sessionmaker"]()
-    session.get(models.Case, case_id).reply_public_key = crypto.raw_public(X25519PrivateKey.generate())
+    swapped = {
+        "reply_public_key": crypto.raw_public(X25519PrivateKey.generate()),
+        "reply_xwing_key": crypto.xwing_public_bytes(os.urandom(crypto.XWING_SEED_LEN)),  # the X-Wing part only
+    }
+    setattr(session.get(models.Case, case_id), column, swapped[column])
     session.commit()
     session.close()
     key_file, _document = write_key_file(tmp_path, material.handlers["hbo-ict"])

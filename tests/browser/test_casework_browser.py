@@ -131,3 +131,24 @@ def test_a_follow_up_forged_by_a_database_writer_is_refused(
     assert FORGED not in page.content() and FOLLOW_UP not in page.content()
     assert page.locator("[data-messages] [data-text]").all_text_contents() == [REPLY]
     assert "de database is mogelijk gewijzigd" in page.locator("[data-case-problems]").text_content()
+
+
+def test_an_old_key_file_of_an_upgraded_key_is_told_to_use_the_upgraded_one(
+    app: Flask,
+    live_server: str,
+    js_page: Any,
+    material: Any,
+    clock: Clock,
+    coordinator: Account,
+    case_id: str,
+    tmp_path: Path,
+) -> None:
+    """The key list has the X-Wing key, so the envelopes carry X-Wing wraps; the version 1 file cannot open them."""
+    key = material.handlers["hbo-ict"]
+    old = crypto.PrivateKey(key.name, key.x25519, key.ed25519)  # the same kid, without the X-Wing seed
+    key_file, _document = write_key_file(tmp_path, old)
+    page = log_in_and_unlock(js_page, live_server, clock, coordinator, case_id, key_file)
+    page.wait_for_selector("[data-failure]")
+    shown = page.locator("[data-failure]").all_text_contents()
+    assert shown and all("bijgewerkte sleutelbestand (versie 2" in text for text in shown)
+    assert CANARY not in page.content()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from browser_helpers import (
     CANARY,
+    assert_reporter_post_quantum,
     choose_and_continue,
     file_with_js,
     log_in_and_unlock,
@@ -187,7 +188,7 @@ def test_the_own_copy_from_the_browser_opens_on_the_status_page(
     case = only_case(app)
     keys = tokens.derive(token, bytes.fromhex(app.config["INSTANCE_SALT"]))
     report = next(cases.envelope_of(r) for r in case.envelopes if r.kind == "report")
-    assert crypto.fingerprint(keys.reply_public) in report.kids()
+    assert_reporter_post_quantum(report, keys)  # the own copy that status.js opens below is post-quantum
     assert json.loads(open_as_handler(case, material.handlers["hbo-ict"])["report"])["description"] == CANARY
     open_status(js_page, live_server, token)
     page = js_page.page
@@ -253,3 +254,19 @@ def test_the_handler_reads_a_case_with_a_copy_and_a_follow_up_file(
         page.click("[data-attachments] a[download]")
     assert download.value.suggested_filename == "later.txt"
     assert Path(download.value.path()).read_bytes() == b"CANARY-later-bestand"
+
+
+def test_the_browser_sends_no_follow_up_while_the_stored_x_wing_key_is_not_the_tokens(
+    app: Flask, live_server: str, js_page: Any
+) -> None:
+    token = file_with_js(js_page, live_server, description="Eerste melding")
+    intruder = tokens.derive(tokens.generate(), bytes.fromhex(app.config["INSTANCE_SALT"]))
+    update_case(app, reply_xwing_key=intruder.reply_xwing_public)
+    open_status(js_page, live_server, token)
+    page = js_page.page
+    page.fill("#message", "Nooit verzegeld voor een ander")
+    page.click("[data-message-form] button[type=submit]")
+    error = page.wait_for_selector("[data-error-box]:not([hidden]) [data-error]")
+    assert "hoort niet bij je code" in str(error.text_content())
+    assert page.input_value("#message") == "Nooit verzegeld voor een ander"  # nothing typed is lost
+    assert [r.kind for r in only_case(app).envelopes] == ["report"]  # nothing was sent

@@ -134,11 +134,21 @@ describe("case tokens", () => {
     const a = await mc.tokens.derive(token, SALT);
     const b = await mc.tokens.derive(token.toLowerCase(), fromHex(SALT));
     const other = await mc.tokens.derive(token, "00");
-    for (const name of ["lookupKey", "replyPrivate", "replyPublic", "signingSeed", "signingPublic"]) {
+    for (const name of ["lookupKey", "replyPrivate", "replyPublic", "signingSeed", "signingPublic", "replyXWingSeed"]) {
       assert.equal(a[name].length, 32);
       assert.deepEqual(a[name], b[name]);
       assert.notDeepEqual(a[name], other[name]);
     }
+    assert.deepEqual(a.replyXWingPublic, await mc.hpke.xwingPublic(a.replyXWingSeed)); // 1216 bytes, from the seed
+    assert.notDeepEqual(a.replyXWingPublic, other.replyXWingPublic);
+  });
+
+  test("the reporter is a post-quantum reader, except for a case filed before", async () => {
+    const keys = await mc.tokens.derive(mc.tokens.generate(), SALT);
+    const kid = await mc.fingerprint(keys.replyPublic);
+    assert.deepEqual(await mc.tokens.reader(keys), { kid, x25519: keys.replyPublic, xwing: keys.replyXWingPublic });
+    assert.deepEqual(await mc.tokens.reader(keys, false), { kid, x25519: keys.replyPublic });
+    assert.deepEqual(mc.tokens.openingKey(keys), { x25519Private: keys.replyPrivate, xwingSeed: keys.replyXWingSeed });
   });
 });
 

@@ -51,6 +51,7 @@ async function checkTokens(input) {
     ["lookup_key", "lookupKey"],
     ["reply_public", "replyPublic"],
     ["signing_public", "signingPublic"],
+    ["reply_xwing_public", "replyXWingPublic"],
   ]) {
     same(`token ${name}`, derived[key], b64u.decode(input.token[name]));
   }
@@ -110,7 +111,7 @@ async function checkPython(input, derived) {
 
 /** Return the key objects that open envelopes: the token's reply key, and each handler's (with its X-Wing seed). */
 function openingKeys(input, derived) {
-  const keys = { reply: { x25519Private: derived.replyPrivate } };
+  const keys = { reply: mc.tokens.openingKey(derived) };
   input.handlers.forEach((h, i) => {
     const xwing = h.xwing_seed ? { xwingSeed: b64u.decode(h.xwing_seed) } : {};
     keys[`handler${i}`] = { x25519Private: b64u.decode(h.x25519_private), ...xwing };
@@ -208,7 +209,7 @@ async function makeEnvelopesV2(input, sealed) {
     x25519: b64u.decode(h.x25519),
     ...(h.xwing ? { xwing: b64u.decode(h.xwing) } : {}),
   }));
-  const reply = { kid: await mc.fingerprint(derived.replyPublic), x25519: derived.replyPublic };
+  const reply = await mc.tokens.reader(derived); // with the reply key's X-Wing part, as status.js seals
   const plaintext = text.encode('{"text": "Kwantumveilig verzegeld in de browser"}');
   const envelope = await mc.seal(plaintext, {
     kind: "message",
@@ -255,6 +256,7 @@ async function main() {
     lookup_key: b64u.encode(sealed.derived.lookupKey),
     reply_public: b64u.encode(sealed.derived.replyPublic),
     signing_public: b64u.encode(sealed.derived.signingPublic),
+    reply_xwing_public: b64u.encode(sealed.derived.replyXWingPublic),
     key_file: file,
     passphrase: NODE_PASSPHRASE,
     key_list: document,

@@ -107,3 +107,67 @@ test("an old report that names no key is checked against the stored key, and say
   const opened = await reportKeys.openEnvelope(made.bundle.envelopes[1], made.handler.key, reporter, new Map());
   assert.match(new TextDecoder().decode(opened.plaintext), /Echt vervolg/);
 });
+
+/** File a case as report.js does since issue 17: the report names the reply key's X-Wing part, stored too. */
+async function makePostQuantumCase() {
+  const made = await makeCase();
+  const { keys, readers } = made;
+  const sealing = { direction: "to_handlers", replyPublicKey: keys.replyPublic, signer: "reporter", signingSeed: keys.signingSeed };
+  const report = {
+    description: "Echte melding",
+    reporter_signing_key: b64u.encode(keys.signingPublic),
+    reply_xwing_key: b64u.encode(keys.replyXWingPublic),
+  };
+  made.bundle.envelopes[0] = await mc.seal(text.encode(JSON.stringify(report)), { kind: "report", recipients: readers, ...sealing });
+  made.bundle.case.reply_xwing_key = b64u.encode(keys.replyXWingPublic);
+  return made;
+}
+
+test("the report's X-Wing reply key is what a reply is sealed to, and only the token opens that wrap", async () => {
+  const made = await makePostQuantumCase();
+  const reporter = await reportKeys.fromReport(made.bundle, made.handler.key);
+  assert.equal(reporter.source, reportKeys.BOUND);
+  assert.deepEqual(reporter.problems, []);
+  assert.deepEqual(reporter.replyXWing, made.keys.replyXWingPublic);
+  const own = { ...(await mc.tokens.reader(made.keys, false)), xwing: reporter.replyXWing }; // as casework.js seals
+  const reply = await mc.seal(text.encode('{"text": "Antwoord"}'), {
+    kind: "message", direction: "to_reporter", replyPublicKey: reporter.replyKey, recipients: [...made.readers, own],
+    signer: made.handler.key.kid, signingSeed: made.handler.key.ed25519Seed,
+  });
+  assert.equal(reply.v, 2);
+  assert.ok(!("kem" in reply.recipients.find((r) => r.kid === own.kid))); // an X-Wing wrap, no classical one
+  const verifyKey = () => made.handler.entry.ed25519;
+  const opened = await mc.open(reply, { ...mc.tokens.openingKey(made.keys), verifyKey, kind: "message" });
+  assert.equal(new TextDecoder().decode(opened), '{"text": "Antwoord"}');
+  await assert.rejects(mc.open(reply, { x25519Private: made.keys.replyPrivate, verifyKey }), mc.DecryptionFailed);
+});
+
+test("an X-Wing reply key swapped, added or removed in the database is flagged", async () => {
+  const other = await mc.tokens.derive(mc.tokens.generate(), SALT);
+  for (const change of ["swapped", "removed"]) {
+    const made = await makePostQuantumCase();
+    if (change === "swapped") made.bundle.case.reply_xwing_key = b64u.encode(other.replyXWingPublic);
+    else delete made.bundle.case.reply_xwing_key;
+    const reporter = await reportKeys.fromReport(made.bundle, made.handler.key);
+    assert.deepEqual(reporter.problems, ["reply_xwing_key"], change);
+    assert.deepEqual(reporter.replyXWing, made.keys.replyXWingPublic, change); // still the report's, never the stored
+  }
+  const older = await makeCase(); // its report names no X-Wing key: one stored beside it is a writer's
+  older.bundle.case.reply_xwing_key = b64u.encode(other.replyXWingPublic);
+  const reporter = await reportKeys.fromReport(older.bundle, older.handler.key);
+  assert.deepEqual(reporter.problems, ["reply_xwing_key"]);
+  assert.equal(reporter.replyXWing, null);
+});
+
+test("a report that names a malformed X-Wing reply key vouches for nothing", async () => {
+  const made = await makeCase();
+  const { keys, readers } = made;
+  const report = { reporter_signing_key: b64u.encode(keys.signingPublic), reply_xwing_key: b64u.encode(random(1216)) };
+  made.bundle.envelopes[0] = await mc.seal(text.encode(JSON.stringify(report)), {
+    kind: "report", direction: "to_handlers", replyPublicKey: keys.replyPublic, recipients: readers, signer: "reporter",
+    signingSeed: keys.signingSeed,
+  });
+  const reporter = await reportKeys.fromReport(made.bundle, made.handler.key);
+  assert.equal(reporter.source, reportKeys.NONE);
+  assert.equal(reporter.signingKey, null);
+});

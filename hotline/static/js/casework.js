@@ -81,7 +81,8 @@ function failureEntry(item, message) {
 }
 
 /** Tell whether a key stored with the case is not the report's: replies then wait until that is looked into. */
-const keysAltered = (reporter) => reporter.problems.some((code) => code === "reply_key" || code === "signing_key");
+const keysAltered = (reporter) =>
+  reporter.problems.some((code) => ["reply_key", "signing_key", "reply_xwing_key"].includes(code));
 
 /** Show what the case's stored values do not agree with in its report, or that there is no report to trust. */
 function problemsOf(reporter, text) {
@@ -114,6 +115,11 @@ async function render(target, bundle, key, handlers, reporter, text) {
     };
     if (!item.recipients?.some((r) => r.kid === key.kid)) {
       place.append(wrap(failureEntry(item, text.not_sealed)));
+      continue;
+    }
+    // An X-Wing wrap for this kid opens only with the seed of the upgraded (version 2) key file.
+    if (!key.xwingSeed && item.v === 2 && item.recipients.some((r) => r.kid === key.kid && !r.kem)) {
+      place.append(wrap(failureEntry(item, text.needs_upgrade)));
       continue;
     }
     const opened = await openEnvelope(item, key, reporter, handlers);
@@ -212,11 +218,13 @@ async function sendReply(reader, form, action, text) {
   if (!trusted || keysAltered(reporter)) return say(error, text.reply_untrusted);
   const replyPublicKey = reporter.replyKey;
   const about = { reply: "reply", acknowledge: "acknowledgement", close: "closing" }[action];
+  // The reporter's X-Wing key as the report names it (a case filed since issue 17): the reply is post-quantum.
+  const own = { kid: await mc.fingerprint(replyPublicKey), x25519: replyPublicKey };
   const envelope = await mc.seal(utf8(JSON.stringify({ text: message, about })), {
     kind: "message",
     direction: "to_reporter",
     replyPublicKey,
-    recipients: [...readers, { kid: await mc.fingerprint(replyPublicKey), x25519: replyPublicKey }],
+    recipients: [...readers, reporter.replyXWing ? { ...own, xwing: reporter.replyXWing } : own],
     signer: unlocked.kid,
     signingSeed: unlocked.ed25519Seed,
   });

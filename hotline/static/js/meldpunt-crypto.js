@@ -47,6 +47,7 @@ const LABEL = {
   lookup: "meldpunt/v1/lookup",
   reply: "meldpunt/v1/reply-x25519",
   signing: "meldpunt/v1/reporter-ed25519",
+  replyXWing: "meldpunt/v2/reply-xwing",
   possession: "meldpunt/v1/possession",
 };
 
@@ -462,7 +463,7 @@ function mlkemModulusOk(raw) {
 }
 
 /** Tell whether raw bytes are an X-Wing public key: 1216 bytes whose ML-KEM part passes the modulus check. */
-function isXWingPublic(raw) {
+export function isXWingPublic(raw) {
   return raw instanceof Uint8Array && raw.length === XWING_PUBLIC_LEN && mlkemModulusOk(raw);
 }
 
@@ -546,20 +547,40 @@ export const tokens = {
     return formatToken(symbols);
   },
 
-  /** Derive the lookup key, reply key pair and reporter signing key from a token and the instance salt. */
+  /**
+   * Derive the lookup key, reply key pair, reporter signing key and the reply key's X-Wing part (replyXWingSeed,
+   * replyXWingPublic: the reporter's post-quantum wraps, envelope v2) from a token and the instance salt.
+   */
   async derive(token, instanceSalt) {
     const salt = typeof instanceSalt === "string" ? fromHex(instanceSalt) : instanceSalt;
     const ikm = utf8(tokens.normalise(token));
     const lookupKey = await hkdf(ikm, LABEL.lookup, salt);
     const replyPrivate = await hkdf(ikm, LABEL.reply, salt);
     const signingSeed = await hkdf(ikm, LABEL.signing, salt);
+    const replyXWingSeed = await hkdf(ikm, LABEL.replyXWing, salt);
     return {
       lookupKey,
       replyPrivate,
       replyPublic: await x25519Public(replyPrivate),
       signingSeed,
       signingPublic: await ed25519Public(signingSeed),
+      replyXWingSeed,
+      replyXWingPublic: await xwingPublic(replyXWingSeed),
     };
+  },
+
+  /** The reporter's own key to open with: classical wraps with the reply key, X-Wing ones with its X-Wing seed. */
+  openingKey(keys) {
+    return { x25519Private: keys.replyPrivate, xwingSeed: keys.replyXWingSeed };
+  },
+
+  /**
+   * The reporter as a reader of a new envelope, {kid, x25519, xwing?}: with the X-Wing key unless postQuantum is
+   * false (a case filed before reporters had one keeps classical wraps).
+   */
+  async reader(keys, postQuantum = true) {
+    const reader = { kid: await fingerprint(keys.replyPublic), x25519: keys.replyPublic };
+    return postQuantum ? { ...reader, xwing: keys.replyXWingPublic } : reader;
   },
 };
 

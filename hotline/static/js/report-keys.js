@@ -6,6 +6,7 @@
 import * as mc from "./meldpunt-crypto.js";
 
 export const REPORTER_KEY = "reporter_signing_key";
+export const REPLY_XWING_KEY = "reply_xwing_key"; // the X-Wing part of the reply key, named by reports since issue 17
 export const BOUND = "bound"; // the report names the signing key and verifies with it
 export const LEGACY = "legacy"; // the report names no key: checked against the stored one
 export const STORED = "stored"; // the report is not sealed to this key: only the stored keys
@@ -39,6 +40,15 @@ export function namedKey(plaintext) {
   return key;
 }
 
+/** Return the X-Wing reply key a report names (1216 bytes), or null for a report sealed before reports named one. */
+export function namedXWing(report) {
+  if (!Object.hasOwn(report, REPLY_XWING_KEY)) return null;
+  const value = report[REPLY_XWING_KEY];
+  const key = typeof value === "string" ? mc.b64u.decode(value) : new Uint8Array(0);
+  if (!mc.isXWingPublic(key)) throw new mc.MalformedEnvelope("the report's X-Wing reply key is not an X-Wing public key");
+  return key;
+}
+
 /** Read kind and direction from an envelope header; they count only once the envelope has opened. */
 export function peek(envelope) {
   try {
@@ -60,22 +70,27 @@ function claimsReport(envelope) {
 
 /**
  * Open the case's one report in a bundle with the reader's key {kid, x25519Private, xwingSeed?}. Returns
- * {signingKey, replyKey, source, problems, reportError}: the keys to check the case's envelopes against
- * (signingKey null when nothing of the reporter's can be trusted), where they come from, and problem
- * codes: "reports_count" (not one report), "report_failed", "reply_key" / "signing_key" (a stored key
- * is not the report's), or "category" / "programme" (stored metadata that is not what the report says).
+ * {signingKey, replyKey, replyXWing, source, problems, reportError}: the keys to check the case's envelopes
+ * against and to seal replies to (signingKey null when nothing of the reporter's can be trusted; replyXWing
+ * null for a report that names no X-Wing reply key), where they come from, and problem codes: "reports_count"
+ * (not one report), "report_failed", "reply_key" / "signing_key" / "reply_xwing_key" (a stored key is not the
+ * report's), or "category" / "programme" (stored metadata that is not what the report says).
  */
 export async function fromReport(bundle, key) {
   const storedSigning = mc.b64u.decode(bundle.case.reporter_signing_key);
   const storedReply = mc.b64u.decode(bundle.case.reply_public_key);
+  const storedXWing = bundle.case.reply_xwing_key ? mc.b64u.decode(bundle.case.reply_xwing_key) : null;
   const reports = bundle.envelopes.filter(claimsReport);
   const none = (problem, reportError = null) => ({
-    signingKey: null, replyKey: storedReply, source: NONE, problems: [problem], reportError,
+    signingKey: null, replyKey: storedReply, replyXWing: storedXWing, source: NONE, problems: [problem], reportError,
   });
   if (reports.length !== 1) return none("reports_count");
   const [report] = reports;
   if (!report.recipients?.some((r) => r.kid === key.kid)) {
-    return { signingKey: storedSigning, replyKey: storedReply, source: STORED, problems: [], reportError: null };
+    return {
+      signingKey: storedSigning, replyKey: storedReply, replyXWing: storedXWing, source: STORED, problems: [],
+      reportError: null,
+    };
   }
   let opened;
   try {
@@ -92,10 +107,20 @@ export async function fromReport(bundle, key) {
   const named = namedKey(opened.plaintext);
   const replyKey = opened.header.replyPublicKey;
   const sealed = JSON.parse(decoder.decode(opened.plaintext)); // an object: namedKey has parsed it
+  let replyXWing;
+  try {
+    replyXWing = namedXWing(sealed);
+  } catch (failure) {
+    return none("report_failed", failure.name);
+  }
   const problems = SEALED_METADATA.filter((name) => name in bundle.case && sealed[name] !== bundle.case[name]);
   if (!same(replyKey, storedReply)) problems.push("reply_key");
   if (named !== null && !same(named, storedSigning)) problems.push("signing_key");
-  return { signingKey: named ?? storedSigning, replyKey, source: named ? BOUND : LEGACY, problems, reportError: null };
+  if (replyXWing === null ? storedXWing !== null : storedXWing === null || !same(replyXWing, storedXWing)) {
+    problems.push("reply_xwing_key");
+  }
+  const source = named ? BOUND : LEGACY;
+  return { signingKey: named ?? storedSigning, replyKey, replyXWing, source, problems, reportError: null };
 }
 
 /**

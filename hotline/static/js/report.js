@@ -73,8 +73,9 @@ async function submit(form, state, text) {
   // Keys whose signed list entry has an X-Wing key get post-quantum wraps (envelope v2, docs/formats.md): the
   // `xwing` of a key comes from its verified key list only, never from an unsigned field of the API's answer.
   const recipients = recipientsOf(lists);
-  // The student's own copy: sealed to the token's reply key too, so the token (and only it) opens the report later.
-  if (form.keep_copy?.checked) recipients.push({ kid: await mc.fingerprint(keys.replyPublic), x25519: keys.replyPublic });
+  // The student's own copy: sealed to the token's reply key too, so the token (and only it) opens the report later;
+  // post-quantum, with the X-Wing part of the reply key.
+  if (form.keep_copy?.checked) recipients.push(await mc.tokens.reader(keys));
   const seal = (plaintext, kind) =>
     mc.seal(plaintext, { kind, direction: "to_handlers", replyPublicKey: keys.replyPublic, recipients, signer: "reporter", signingSeed: keys.signingSeed });
   let files;
@@ -93,13 +94,16 @@ async function submit(form, state, text) {
     date_from: form.date_from.value.trim() || null,
     date_to: form.date_to.value.trim() || null,
     attachments: files.map((file) => file.name),
-    // The report names its signing key: readers check every follow-up against it, never a stored column.
+    // The report names its signing key: readers check every follow-up against it, never a stored column. And the
+    // reply key's X-Wing part: replies are sealed post-quantum to the token's key, never to a stored one.
     reporter_signing_key: mc.b64u.encode(keys.signingPublic),
+    reply_xwing_key: mc.b64u.encode(keys.replyXWingPublic),
   };
   const body = {
     lookup_key: mc.b64u.encode(keys.lookupKey),
     reply_public_key: mc.b64u.encode(keys.replyPublic),
     reporter_signing_key: mc.b64u.encode(keys.signingPublic),
+    reply_xwing_key: report.reply_xwing_key,
     category: report.category,
     programme: report.programme,
     sector: form.sector.value || null,

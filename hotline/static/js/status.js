@@ -36,7 +36,8 @@ function labels() {
 
 /**
  * Open one message, verifying who signed it; return {text, about, attachments}, or null if it is not genuine.
- * The token's reply key has no X-Wing part: it opens its classical wrap, of envelope v1 or v2 alike.
+ * The token's keys open the reporter's wrap of either kind: X-Wing with the reply key's X-Wing part (a case filed
+ * since issue 17), classical with the reply key (a case filed before, in envelope v1 or v2).
  */
 async function openMessage(item, keys, handlers) {
   const { direction } = peek(item.envelope); // the header's direction, authenticated once it opens; not the row's
@@ -46,7 +47,7 @@ async function openMessage(item, keys, handlers) {
   };
   try {
     const plaintext = await mc.open(item.envelope, {
-      x25519Private: keys.replyPrivate, verifyKey, replyPublicKey: keys.replyPublic, kind: "message",
+      ...mc.tokens.openingKey(keys), verifyKey, replyPublicKey: keys.replyPublic, kind: "message",
     });
     const { text, about, attachments } = JSON.parse(fromUtf8(plaintext));
     if (typeof text !== "string") return null;
@@ -64,7 +65,7 @@ async function openMessage(item, keys, handlers) {
 async function openCopy(envelope, keys) {
   try {
     const plaintext = await mc.open(envelope, {
-      x25519Private: keys.replyPrivate,
+      ...mc.tokens.openingKey(keys),
       verifyKey: (signer) => (signer === "reporter" ? keys.signingPublic : null), // the token's key, never a stored one
       replyPublicKey: keys.replyPublic,
       kind: "report",
@@ -180,7 +181,7 @@ async function render(root, session, found, notice) {
     const form = page.querySelector("[data-message-form]");
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      send(root, session, form, lists).catch((failure) => {
+      send(root, session, form, lists, found.reply_xwing_key).catch((failure) => {
         console.error("sending failed", failure.name);
         say(root.querySelector("[data-progress]"), "");
         sayIn(root.querySelector("[data-error-box]"), root.querySelector("[data-error]"), text.network);
@@ -192,7 +193,7 @@ async function render(root, session, found, notice) {
 
 /** Seal a follow-up, and any files with it, to the case's handlers, the recovery key if any and the reporter's own
  * reply key, then reload. On a refusal the typed message stays; the files are to be chosen again. */
-async function send(root, session, form, lists) {
+async function send(root, session, form, lists, storedXWing) {
   const { text, keys } = session;
   const error = root.querySelector("[data-error]");
   const box = root.querySelector("[data-error-box]");
@@ -215,7 +216,10 @@ async function send(root, session, form, lists) {
     return sayIn(box, error, text.image);
   }
   say(progress, text.sealing_message);
-  const own = { kid: await mc.fingerprint(keys.replyPublic), x25519: keys.replyPublic };
+  // The own copy is post-quantum where the case has the reply key's X-Wing part (filed since issue 17), and only
+  // if the case's is the token's: a stored key that is not the token's stops the message rather than seal to it.
+  if (storedXWing && storedXWing !== mc.b64u.encode(keys.replyXWingPublic)) return sayIn(box, error, text.keys_altered);
+  const own = await mc.tokens.reader(keys, Boolean(storedXWing));
   const seal = (plaintext, kind) => mc.seal(plaintext, {
     kind, direction: "to_handlers", replyPublicKey: keys.replyPublic,
     recipients: [...recipientsOf(lists), own], signer: "reporter", signingSeed: keys.signingSeed,
