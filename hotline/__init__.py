@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from hotline import attachments, config, db, i18n, institution, private_files, routing, security
+from hotline import attachments, config, db, fragments, i18n, institution, private_files, routing, security
 from hotline.keyring import Keyring
 
 
@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["hotline.images"] = attachments.image_budget(app.config)
     db.init_app(app)
     i18n.init_app(app)
+    fragments.init_app(app)
     institution.init_app(app)
     limiter = security.init_app(app)
     app.extensions["hotline.limiter"] = limiter

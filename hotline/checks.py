@@ -165,12 +165,23 @@ def check_envelope(
         raise Refused(f"{field} is larger than the limits allow", field)
 
 
-def check_new_ids(session: Session, sealed: list[tuple[str, crypto.Envelope]]) -> None:
-    """Refuse envelope ids repeated in a request or already stored."""
+def repeated_ids(sealed: list[tuple[str, crypto.Envelope]]) -> None:
+    """Refuse envelope ids repeated within a request."""
     seen: set[str] = set()
     for field, item in sealed:
         if item.id in seen:
             raise Refused(f"{field} repeats the id of another envelope", field)
         seen.add(item.id)
+
+
+def stored_ids(session: Session, sealed: list[tuple[str, crypto.Envelope]]) -> None:
+    """Refuse, naming its field, the first envelope whose id is already stored."""
+    for field, item in sealed:
         if session.get(EnvelopeRecord, item.id) is not None:
             raise Conflict(f"{field} has the id of an envelope that is already stored", field)
+
+
+def check_new_ids(session: Session, sealed: list[tuple[str, crypto.Envelope]]) -> None:
+    """Refuse envelope ids repeated in a request or already stored."""
+    repeated_ids(sealed)
+    stored_ids(session, sealed)

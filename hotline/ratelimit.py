@@ -37,6 +37,14 @@ end
 return current
 """
 
+# Give back what a request took from a window, unless the window has ended: never a key without its expiry.
+GIVE_BACK = b"""
+if redis.call('exists', KEYS[1]) == 1 then
+    return redis.call('decrby', KEYS[1], ARGV[1])
+end
+return 0
+"""
+
 # The first instance to need this period's secret stores its random one; every instance then reads it.
 FIRST_ONE_WINS = b"""
 if redis.call('setnx', KEYS[1], ARGV[1]) == 1 then
@@ -114,6 +122,7 @@ class AlignedWindow(FixedWindowRateLimiter):
         super().__init__(storage)
         self.redis = storage if isinstance(storage, RedisStorage) else None
         self.increase = self.redis.get_connection().register_script(INCREASE) if self.redis else None
+        self.give = self.redis.get_connection().register_script(GIVE_BACK) if self.redis else None
 
     def window(self, item: RateLimitItem, identifiers: tuple[str, ...]) -> tuple[str, int]:
         """Return the key of the window now running for a limit and client, and the second it ends."""
@@ -121,12 +130,23 @@ class AlignedWindow(FixedWindowRateLimiter):
         return f"{item.key_for(*identifiers)}/{index}", ends
 
     def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        return self.take(item, *identifiers, cost=cost)[0]
+
+    def take(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> tuple[bool, str]:
+        """Count a request in the window now running; return whether it is within the limit, and the window's key."""
         key, ends = self.window(item, identifiers)
         if self.redis is not None and self.increase is not None:
             count = int(self.increase([self.redis.prefixed_key(key)], [ends, cost]))
         else:  # memory://: the expiry is counted from now, so it falls on the window's end
             count = self.storage.incr(key, ends - time.time(), amount=cost)  # type: ignore[arg-type]
-        return count <= item.amount
+        return count <= item.amount, key
+
+    def give_back(self, key: str, cost: int = 1) -> None:
+        """Uncount a request that take() counted in the window of this key, unless that window has ended."""
+        if self.redis is not None and self.give is not None:
+            self.give([self.redis.prefixed_key(key)], [cost])
+        elif isinstance(self.storage, MemoryStorage) and self.storage.get(key) > 0:  # an ended window stays gone
+            self.storage.decr(key, cost)
 
     def test(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
         return self.storage.get(self.window(item, identifiers)[0]) < item.amount - cost + 1

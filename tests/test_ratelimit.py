@@ -165,3 +165,43 @@ def test_one_rate_limit_storage_serves_the_limiter_the_secret_and_the_login_dela
 def test_one_rate_limit_storage_serves_the_secret_and_the_login_delays_without_the_limiter(app: Flask) -> None:
     assert not app.extensions["hotline.limiter"].enabled
     assert_one_storage(app)
+
+
+def reports_left(app: Flask) -> int:
+    """Return how many reports the test client's budget has left in the window now running."""
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        limit = security.limit_of(app.config["REPORT_LIMIT"])
+        return int(
+            app.extensions["hotline.limiter"].limiter.get_window_stats(limit, *security.budget_scope("report"))[1]
+        )
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, REPORT_LIMIT="2 per hour", MALFORMED_LIMIT="100 per hour")
+def test_a_submission_takes_a_unit_and_gives_it_back_unless_filed(app: Flask, client: FlaskClient) -> None:
+    for _ in range(4):
+        assert client.post("/report/submit", data=REPORT | {"description": ""}).status_code == 400
+        assert client.post("/api/v1/reports", json={"category": "nonsense"}).status_code == 400
+    assert reports_left(app) == 2  # every refused submission gave its unit back
+    file_report(client)
+    file_report(client)
+    for _ in range(3):  # refused by the budget: each gives back what it took, so none is counted twice
+        assert client.post("/report/submit", data=REPORT, content_type="multipart/form-data").status_code == 429
+    assert reports_left(app) == 0
+    set_to_next_hour = int(time.time()) // HOUR * HOUR + HOUR + 1
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(time, "time", lambda: set_to_next_hour)
+        file_report(client)  # a new window, a new budget
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, REPORT_LIMIT="2 per hour")
+def test_a_unit_given_back_after_its_window_ended_brings_nothing_back(app: Flask) -> None:
+    strategy: ratelimit.AlignedWindow = app.extensions["hotline.limiter"].limiter
+    limit = security.limit_of("2 per hour")
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        scope = security.budget_scope("report")
+        within, window = strategy.take(limit, *scope)
+        assert within
+        strategy.storage.clear(window)  # the request outlived its window: the storage let the key expire
+        strategy.give_back(window)
+        assert all(not key.endswith(window) for key in stored_expiries(app))  # never brought back without expiry
+        assert strategy.get_window_stats(limit, *scope)[1] == 2

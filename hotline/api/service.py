@@ -149,10 +149,8 @@ def file_report(session: Session, keyring: Keyring, routing: Routing, settings: 
             recipients=readers,
             max_plaintext=limit,
         )
-    checks.check_new_ids(session, sealed)
+    checks.repeated_ids(sealed)
     digest = tokens.lookup_digest(lookup_key, settings.pepper)
-    if in_use(session, digest):
-        raise Conflict("this lookup key is already in use", "lookup_key")
     try:
         return cases.file_case(
             session,
@@ -169,8 +167,14 @@ def file_report(session: Session, keyring: Keyring, routing: Routing, settings: 
             ack_days=settings.ack_days,
             feedback_months=settings.feedback_months,
         )
-    except IntegrityError as exc:  # the same lookup key or envelope id, filed at the same moment
+    except IntegrityError as exc:
+        # A lookup key or an envelope id that is stored already (a repeat, or the same report filed at the same
+        # moment): the unique index refuses it at the INSERT, so a report pays for no look-up before it. What
+        # collided is looked up only now, to name it.
         session.rollback()
+        if in_use(session, digest):
+            raise Conflict("this lookup key is already in use", "lookup_key") from exc
+        checks.stored_ids(session, sealed)
         raise Conflict("this lookup key or an envelope id is already in use", "lookup_key") from exc
 
 
@@ -228,10 +232,11 @@ def add_message(session: Session, keyring: Keyring, settings: Settings, case: Ca
             recipients=readers,
             max_plaintext=limit,
         )
-    checks.check_new_ids(session, sealed)
+    checks.repeated_ids(sealed)
     try:
         day = cases.add_envelopes(session, case, [item for _field, item in sealed])
-    except (IntegrityError, ValueError) as exc:  # the same envelope id, stored at the same moment
+    except (IntegrityError, ValueError) as exc:  # an envelope id stored already: refused at the INSERT, as above
         session.rollback()
+        checks.stored_ids(session, sealed)
         raise Conflict("envelope has the id of an envelope that is already stored", "envelope") from exc
     return day.isoformat()

@@ -3,7 +3,7 @@
     python -m tests.benchmarks.run                 # all parts: a b c d e
     python -m tests.benchmarks.run c d --quick     # some parts, shorter and smaller
 
-a  report submissions/s through gunicorn, beside the floor (1 HPKE seal + 1 row), the report floor and a hello world
+a  reports/s through gunicorn on both paths (no-JS form, API), each beside its own floor, and a hello world
 b  status lookup p50 at 1,000 and 1,000,000 cases
 c  inbox page time at 100,000 cases
 d  sealing against one OpenPGP (gpg) process per report
@@ -12,7 +12,7 @@ e  peak memory of one gunicorn worker under reports with 5 MiB attachments and s
 SQLite by default; HOTLINE_BENCH_DATABASE_URL (a PostgreSQL server whose role may CREATE DATABASE)
 adds a throwaway PostgreSQL database to a, b and c; HOTLINE_BENCH_REDIS_URL keeps a's rate limits in
 Redis, as in production. Each part also runs alone: python -m tests.benchmarks.bench_<name> --help.
-python -m tests.benchmarks.profile_submit profiles POST /report/submit in process (cProfile).
+python -m tests.benchmarks.profile_submit profiles either report path in process (cProfile).
 """
 
 from __future__ import annotations
