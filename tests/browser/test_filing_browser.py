@@ -139,7 +139,8 @@ def test_follow_without_javascript_posts_the_token_and_lands_on_the_status(live_
     page = nojs_page.page
     choose_and_continue(page, live_server, "misuse.tasks")
     page.fill("#description", CANARY)
-    page.click("#report-form button[type=submit]")
+    with page.expect_navigation(wait_until="load"):  # every stylesheet applied before anything is judged visible
+        page.click("#report-form button[type=submit]")
     token = str(page.locator("[data-case-token]").get_attribute("data-case-token"))
     assert page.locator("#token-saved").is_visible()  # a reminder without JavaScript
     assert page.locator("[data-copy-token]").is_hidden()  # copying needs JavaScript
