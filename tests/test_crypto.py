@@ -893,3 +893,34 @@ def test_hpke_vector_opens(vector: dict[str, str]) -> None:
         info=bytes.fromhex(vector["info"]),
     )
     assert opened == bytes.fromhex(vector["pt"])
+
+
+# Every encoding of a point of order 1, 2, 4 or 8 on Curve25519 (libsodium's blocklist), and each with the top
+# bit set, which X25519 ignores: none gives a shared key, whatever private key probes it.
+LOW_ORDER = [
+    "00" * 32,
+    "01" + "00" * 31,
+    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+    "ec" + "ff" * 30 + "7f",
+    "ed" + "ff" * 30 + "7f",
+    "ee" + "ff" * 30 + "7f",
+]
+
+
+@pytest.mark.parametrize("top_bit", [False, True])
+@pytest.mark.parametrize("point", LOW_ORDER)
+def test_a_low_order_public_key_is_not_usable(point: str, top_bit: bool) -> None:
+    raw = bytearray(bytes.fromhex(point))
+    raw[31] |= 0x80 if top_bit else 0
+    assert not crypto.is_usable_x25519(bytes(raw))
+
+
+def test_a_public_key_is_usable_or_not_the_same_for_every_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = [X25519PrivateKey.generate().public_key().public_bytes_raw() for _ in range(20)]
+    keys += [bytes.fromhex(point) for point in LOW_ORDER]
+    first = [crypto.is_usable_x25519(key) for key in keys]
+    for _ in range(5):  # the probe is made once per process: any other probe must answer alike
+        monkeypatch.setattr(crypto, "_PROBE", X25519PrivateKey.generate())
+        assert [crypto.is_usable_x25519(key) for key in keys] == first
+    assert first == [True] * 20 + [False] * len(LOW_ORDER)

@@ -8,20 +8,43 @@ At start it verifies every destination's signed key list against the pinned inst
 body's reporter key and its recipients against the key lists of the destinations the body names, and inserts
 the case, its routes and its envelope in one transaction. Nothing else: no rate limit, no routing, no
 validation of the other fields, no ORM.
+
+    gunicorn -c gunicorn.conf.py tests.benchmarks.api_floor_app:schema_app
+
+the same floor on the hotline's own tables (case, case_route, envelope, with the indexes the inbox needs and
+their foreign keys): what any implementation of this schema pays for the rows. Destination ids are read once
+at start, where the hotline reads the directory in every report for its routing and the key lists' versions.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from flask import request
-from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text, insert
+from flask import Flask, request
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+)
 
 from hotline import cases, crypto, tokens
 from hotline.keyring import INSTITUTION_FILE, read_json
+from hotline.models import Destination, public_case_id, random_id
 from tests.benchmarks.floor_app import bare_app
 
 METADATA = MetaData()
@@ -70,41 +93,98 @@ def verified_lists(keys_dir: Path, pinned: str) -> dict[str, dict[str, crypto.Re
 
 
 READERS = verified_lists(Path(os.environ["HOTLINE_KEYS_DIR"]), os.environ["HOTLINE_INSTITUTION_KEY"])
-app, engine = bare_app(__name__, METADATA)
+Store = Callable[
+    [Connection, dict[str, Any], crypto.Envelope, bytes], str
+]  # insert a checked report's rows; its case id
 
 
-@app.post("/api/v1/reports")
-def reports() -> tuple[str, int]:
-    """Parse, verify the envelope's signature and recipients, insert case, routes and envelope."""
-    body = json.loads(request.get_data())
-    signing_key = crypto.b64d(body["reporter_signing_key"])
-    envelope = crypto.Envelope.from_json(body["report"])
-    crypto.verify_signature(envelope, signing_key)
-    readers = {kid: reader for slug in body["destinations"] for kid, reader in READERS[slug].items()}
-    cases.check_recipients(envelope, readers)
+def floor(engine: Engine, bare: Flask, store: Store) -> None:
+    """Serve POST /api/v1/reports: parse, verify the envelope's signature and recipients, store in one transaction."""
+
+    @bare.post("/api/v1/reports")
+    def reports() -> tuple[str, int]:
+        body = json.loads(request.get_data())
+        signing_key = crypto.b64d(body["reporter_signing_key"])
+        envelope = crypto.Envelope.from_json(body["report"])
+        crypto.verify_signature(envelope, signing_key)
+        readers = {kid: reader for slug in body["destinations"] for kid, reader in READERS[slug].items()}
+        cases.check_recipients(envelope, readers)
+        with engine.begin() as connection:
+            return store(connection, body, envelope, signing_key), 201
+
+
+def optional_key(body: dict[str, Any], field: str) -> bytes | None:
+    """Return a base64 field's bytes, or None when the body has none."""
+    return crypto.b64d(body[field]) if body.get(field) else None
+
+
+def bench_tables(connection: Connection, body: dict[str, Any], envelope: crypto.Envelope, signing_key: bytes) -> str:
+    """Insert the case, its routes and its envelope into the floor's own tables."""
     case_id = envelope.id[:32]
-    with engine.begin() as connection:
-        lookup = tokens.lookup_digest(crypto.b64d(body["lookup_key"]), PEPPER)
-        connection.execute(
-            insert(CASES).values(
-                id=case_id,
-                lookup=lookup,
-                reply_public_key=crypto.b64d(body["reply_public_key"]),
-                reply_xwing_key=crypto.b64d(body["reply_xwing_key"]) if body.get("reply_xwing_key") else None,
-                reporter_signing_key=signing_key,
-            )
+    connection.execute(
+        insert(CASES).values(
+            id=case_id,
+            lookup=tokens.lookup_digest(crypto.b64d(body["lookup_key"]), PEPPER),
+            reply_public_key=crypto.b64d(body["reply_public_key"]),
+            reply_xwing_key=optional_key(body, "reply_xwing_key"),
+            reporter_signing_key=signing_key,
         )
-        connection.execute(insert(ROUTES), [{"case_id": case_id, "destination": slug} for slug in body["destinations"]])
-        connection.execute(
-            insert(ENVELOPES).values(
-                id=envelope.id,
-                case_id=case_id,
-                hdr=envelope.hdr,
-                nonce=envelope.nonce,
-                ciphertext=envelope.ciphertext,
-                recipients=json.dumps(envelope.recipients),
-                signer=envelope.signer,
-                signature=envelope.signature,
-            )
+    )
+    connection.execute(insert(ROUTES), [{"case_id": case_id, "destination": slug} for slug in body["destinations"]])
+    connection.execute(
+        insert(ENVELOPES).values(
+            id=envelope.id,
+            case_id=case_id,
+            hdr=envelope.hdr,
+            nonce=envelope.nonce,
+            ciphertext=envelope.ciphertext,
+            recipients=json.dumps(envelope.recipients),
+            signer=envelope.signer,
+            signature=envelope.signature,
         )
-    return case_id, 201
+    )
+    return case_id
+
+
+def hotline_tables(ids: dict[str, str]) -> Store:
+    """Insert the case, its routes and its envelope into the hotline's tables, with destination ids read at start."""
+
+    def store(connection: Connection, body: dict[str, Any], envelope: crypto.Envelope, signing_key: bytes) -> str:
+        today = dt.date.today()
+        case_id = public_case_id()
+        case = {
+            "id": case_id,
+            "lookup_digest": tokens.lookup_digest(crypto.b64d(body["lookup_key"]), PEPPER),
+            "reply_public_key": crypto.b64d(body["reply_public_key"]),
+            "reply_xwing_key": optional_key(body, "reply_xwing_key"),
+            "reporter_signing_key": signing_key,
+            "category": body["category"],
+            "programme": body["programme"],
+            "status": "received",
+            "received_on": today,
+            "ack_due": today,
+            "feedback_due": today,
+        }
+        connection.execute(insert(cases.CASE), [case])
+        routes = [
+            {"id": random_id(), "case_id": case_id, "destination_id": ids[slug], "reason": "floor"}
+            for slug in body["destinations"]
+        ]
+        connection.execute(insert(cases.ROUTE), routes)
+        connection.execute(insert(cases.ENVELOPE), [cases.envelope_row(envelope, case_id, 0, today)])
+        return case_id
+
+    return store
+
+
+def destination_ids(engine: Engine) -> dict[str, str]:
+    """Read every destination's id by slug, once."""
+    with engine.connect() as connection:
+        return dict(connection.execute(select(Destination.slug, Destination.id)).tuples().all())
+
+
+app, engine = bare_app(__name__, METADATA)
+floor(engine, app, bench_tables)
+schema_app, schema_engine = bare_app(__name__, MetaData())  # the hotline's tables exist: its migrations made them
+floor(schema_engine, schema_app, hotline_tables(destination_ids(schema_engine)))
+schema_engine.dispose()  # each forked worker connects anew

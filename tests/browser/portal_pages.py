@@ -106,6 +106,8 @@ def state_wish(page: Any, base: str, areas: tuple[str, ...] = ("testing", "data"
     """From the home page: open the wish, choose the programme, and give the areas in order, goals, period and hours."""
     page.goto(f"{base}/portal/")
     page.click("[data-tasks] a[href$='/wish']")
+    # the click navigates: wait for the wish page itself, or the count below may still see the home page
+    page.wait_for_selector("select#programme, #area-1")
     if page.locator("select#programme").count():  # a student whose programme nobody knows yet is asked it first
         page.select_option("#programme", "hbo-ict")
         page.click("main form button[type=submit]")
