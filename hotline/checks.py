@@ -108,11 +108,9 @@ def xwing_key(body: dict[str, Any], field: str) -> bytes | None:
     if value is None:
         return None
     try:
-        data = crypto.b64d(value)
-        crypto.xwing_public(data)
-    except (crypto.MalformedEnvelope, crypto.BadKeyFile) as exc:
+        return crypto.xwing_public_b64(value)
+    except crypto.BadKeyFile as exc:
         raise Refused(f"{field} must be an X-Wing public key, 1216 bytes as base64url", field) from exc
-    return data
 
 
 def envelope(value: Any, field: str) -> crypto.Envelope:

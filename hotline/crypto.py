@@ -233,8 +233,12 @@ class PrivateKey:
 
     @property
     def public(self) -> PublicKey:
-        xwing = self._xwing[1] if self._xwing is not None else None
-        return PublicKey(self.name, self.kid, raw_public(self.x25519), raw_public(self.ed25519), xwing)
+        return PublicKey(self.name, self.kid, raw_public(self.x25519), raw_public(self.ed25519), self.xwing_public)
+
+    @property
+    def xwing_public(self) -> bytes | None:
+        """The 1216-byte X-Wing public key, or None for a key without one."""
+        return self._xwing[1] if self._xwing is not None else None
 
     @functools.cached_property
     def _xwing(self) -> tuple[hpke.MLKEM768X25519PrivateKey, bytes] | None:
@@ -282,6 +286,16 @@ def xwing_private(seed: bytes) -> hpke.MLKEM768X25519PrivateKey:
 def xwing_public_bytes(seed: bytes) -> bytes:
     """The 1216-byte X-Wing public key of a seed."""
     return _xwing_keys(seed)[1]
+
+
+def xwing_public_b64(value: object) -> bytes:
+    """Return the bytes of an X-Wing public key sent as base64url text; BadKeyFile for anything else."""
+    try:
+        raw = b64d(value if isinstance(value, str) else "?")  # "?" is never base64url
+    except MalformedEnvelope as exc:
+        raise BadKeyFile("an X-Wing public key is sent as base64url") from exc
+    xwing_public(raw)
+    return raw
 
 
 def xwing_public(raw: bytes) -> hpke.MLKEM768X25519PublicKey:

@@ -73,13 +73,10 @@ def named_xwing(report: dict[str, Any]) -> bytes | None:
     """Return the X-Wing reply key a report names, or None for a report sealed before reports named one."""
     if REPLY_XWING_KEY not in report:
         return None
-    value = report[REPLY_XWING_KEY]
-    key = crypto.b64d(value) if isinstance(value, str) else b""
     try:
-        crypto.xwing_public(key)
+        return crypto.xwing_public_b64(report[REPLY_XWING_KEY])
     except crypto.BadKeyFile as exc:
         raise crypto.MalformedEnvelope("the report's X-Wing reply key is not an X-Wing public key") from exc
-    return key
 
 
 def from_report(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from hotline.crypto import PrivateKey, Reader, hkdf, raw_public, xwing_public_bytes
+from hotline.crypto import PrivateKey, Reader, hkdf, raw_public
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 SYMBOLS = 25  # 125 random bits
@@ -87,9 +87,13 @@ class CaseKeys:
         """The reply keys as one key that opens the reporter's wraps of either kind (X-Wing derived once)."""
         return PrivateKey(REPORTER, self.reply_key, self.signing_key, self.reply_xwing_seed)
 
-    @functools.cached_property
+    @property
     def reply_xwing_public(self) -> bytes:
-        return xwing_public_bytes(self.reply_xwing_seed)
+        """The X-Wing reply key's public bytes, from the same one derivation the opening key opens with."""
+        public = self.opening_key.xwing_public
+        if public is None:  # never: the opening key is made with the seed
+            raise AssertionError("the opening key has no X-Wing key")
+        return public
 
     def reader(self, post_quantum: bool = True) -> Reader:
         """The reporter as a reader of a new envelope: with the X-Wing key unless the case has none (an older one)."""
