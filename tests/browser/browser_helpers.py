@@ -18,7 +18,10 @@ RUN_AXE = "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resu
 
 
 def violations(page: Any, axe_source: str) -> list[str]:
-    """Run axe (the axe_source fixture) on the page as it is; describe each violation with its impact and targets."""
+    """Run axe (the axe_source fixture) on the page once it has loaded; describe each violation with its impact and
+    targets. Before the load event a stylesheet may still be on its way, and axe would judge unstyled links and
+    colours (seen in CI: link-in-text-block on a portal page, two workers at once)."""
+    page.wait_for_load_state("load")
     page.evaluate(axe_source)
     result = page.evaluate(RUN_AXE, AXE_TAGS)
     return [f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes']]}" for v in result["violations"]]
