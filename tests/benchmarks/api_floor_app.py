@@ -93,9 +93,8 @@ def verified_lists(keys_dir: Path, pinned: str) -> dict[str, dict[str, crypto.Re
 
 
 READERS = verified_lists(Path(os.environ["HOTLINE_KEYS_DIR"]), os.environ["HOTLINE_INSTITUTION_KEY"])
-Store = Callable[
-    [Connection, dict[str, Any], crypto.Envelope, bytes], str
-]  # insert a checked report's rows; its case id
+# Insert a checked report's rows (the connection, the body, its envelope, the reporter's signing key); its case id.
+Store = Callable[[Connection, dict[str, Any], crypto.Envelope, bytes], str]
 
 
 def floor(engine: Engine, bare: Flask, store: Store) -> None:
