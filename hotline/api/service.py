@@ -120,7 +120,9 @@ def envelopes_with_attachments(
     return sealed + [(f"attachments[{i}]", checks.envelope(a, f"attachments[{i}]")) for i, a in enumerate(attachments)]
 
 
-def file_report(session: Session, keyring: Keyring, routing: Routing, settings: Settings, body: dict[str, Any]) -> Case:
+def file_report(
+    session: Session, keyring: Keyring, routing: Routing, settings: Settings, body: dict[str, Any]
+) -> cases.Filed:
     """Check a sealed report and its attachments, then file the case."""
     category, programme, targets = plan(session, routing, body)
     sector = checks.choice(body, "sector", SECTORS, required=False)

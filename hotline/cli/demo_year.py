@@ -50,7 +50,8 @@ def file_year(app: Flask, session: Session, today: dt.date, seed: int = 2026) ->
             routed = forms.Routed(category=category, programme=programme)
             details = forms.Details(description=DESCRIPTION.format(what=known[category].label["nl"].lower()))
             targets = cases.plan(session, routing(app), category, programme)
-            _token, case = service.file_report(session, keyring(app), secrets, routed, details, targets)
+            _token, new = service.file_report(session, keyring(app), secrets, routed, details, targets)
+            case = cases.get_case(session, new.id)
             case.received_on = day
             case.ack_due = day + dt.timedelta(days=config["ACK_DAYS"])
             case.feedback_due = cases.add_months(day, config["FEEDBACK_MONTHS"])

@@ -84,7 +84,7 @@ def file_report(
     details: Details,
     targets: list[Target],
     deadlines: tuple[int, int] = (7, 3),
-) -> tuple[str, Case]:
+) -> tuple[str, cases.Filed]:
     """Seal a report to the verified keys of its destinations and the recovery key, file the case; return the token.
 
     The attachments are taken out of details as they are sealed.
