@@ -14,6 +14,11 @@ validation of the other fields, no ORM.
 the same floor on the hotline's own tables (case, case_route, envelope, with the indexes the inbox needs and
 their foreign keys): what any implementation of this schema pays for the rows. Destination ids are read once
 at start, where the hotline reads the directory in every report for its routing and the key lists' versions.
+
+    gunicorn -c gunicorn.conf.py tests.benchmarks.api_floor_app:budget_app
+
+the API floor that also runs the interpreter for HOTLINE_BENCH_BUDGET_MS milliseconds per report, as an app's
+own Python code does (bench_throughput --budget): what a ratio to the floor leaves any implementation.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -97,11 +103,22 @@ READERS = verified_lists(Path(os.environ["HOTLINE_KEYS_DIR"]), os.environ["HOTLI
 Store = Callable[[Connection, dict[str, Any], crypto.Envelope, bytes], str]
 
 
-def floor(engine: Engine, bare: Flask, store: Store) -> None:
-    """Serve POST /api/v1/reports: parse, verify the envelope's signature and recipients, store in one transaction."""
+def spend(milliseconds: float) -> None:
+    """Run Python code for this long, holding the interpreter as an app's own code does."""
+    end = time.perf_counter() + milliseconds / 1000
+    while time.perf_counter() < end:
+        pass
+
+
+def floor(engine: Engine, bare: Flask, store: Store, extra_ms: float = 0) -> None:
+    """Serve POST /api/v1/reports: parse, verify the envelope's signature and recipients, store in one transaction.
+
+    With extra_ms, each report first runs Python code for that long.
+    """
 
     @bare.post("/api/v1/reports")
     def reports() -> tuple[str, int]:
+        spend(extra_ms)
         body = json.loads(request.get_data())
         signing_key = crypto.b64d(body["reporter_signing_key"])
         envelope = crypto.Envelope.from_json(body["report"])
@@ -187,3 +204,5 @@ floor(engine, app, bench_tables)
 schema_app, schema_engine = bare_app(__name__, MetaData())  # the hotline's tables exist: its migrations made them
 floor(schema_engine, schema_app, hotline_tables(destination_ids(schema_engine)))
 schema_engine.dispose()  # each forked worker connects anew
+budget_app, budget_engine = bare_app(__name__, METADATA)
+floor(budget_engine, budget_app, bench_tables, float(os.environ.get("HOTLINE_BENCH_BUDGET_MS") or 0))

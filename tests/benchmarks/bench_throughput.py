@@ -1,7 +1,7 @@
 """(a) Report submissions per second through gunicorn, on both report paths, each beside its own floor.
 
 Run alone: python -m tests.benchmarks.bench_throughput [--seconds 15] [--clients 8] [--workers 3] [--threads 4]
-Five servers on the same database, with the repository's gunicorn.conf.py and the same workers, threads,
+Six servers on the same database, with the repository's gunicorn.conf.py and the same workers, threads,
 clients and duration, driven in turn, round after round:
 - the hotline's server path (POST /report/submit, no JavaScript): before each submit the client loads
   /report for a fresh form token, as each student loads the form, since an anonymous form's token is spent
@@ -17,10 +17,14 @@ clients and duration, driven in turn, round after round:
   recipients against the signed key lists, insert the case, its routes and its envelope;
 - the same floor on the hotline's own tables, api_floor_app:schema_app (their indexes and foreign keys);
 - tests/benchmarks/hello_app.py, for what HTTP alone costs here.
+With --budget MS, also the API floor that runs Python code for MS milliseconds per report before its work
+(api_floor_app:budget_app), measured against the API floor: how much time a ratio leaves any implementation.
 Every request has a body of its own (a multipart body with its own boundary, or a new sealed report), as
 real clients send. Each client sends one request per connection, as run_load.py's careful browser does.
-Targets: hotline / report floor and API / API floor at least 0.8, each the median of the rounds' ratios; the
-ratios to the form floor and to the API floor on the hotline's tables are printed beside them.
+Targets: hotline / report floor and API / API floor at least 0.8, each the median of the rounds' ratios. Printed
+beside them: the ratios to the form floor and to the API floor on the hotline's tables; those two floors' own
+ratios to the issue's floors (what the design's guarantees cost before anything else is done); and the CPU time
+each server's workers spend per report (Linux /proc), the hotline's server path counting both of its requests.
 SQLite always; PostgreSQL too with HOTLINE_BENCH_DATABASE_URL, and rate limits in Redis with
 HOTLINE_BENCH_REDIS_URL, as in production. The handlers' keys have X-Wing keys, so the hotline seals envelope
 v2; after the rounds, the server path alone again on an instance with classical keys (envelope v1).
@@ -62,7 +66,7 @@ from tests.load.run_load import (
 )
 
 TARGET = 0.8
-TARGETS = ("report floor", "API floor")  # the issue's floors; the others are printed beside them
+TARGETS = {("hotline", "report floor"), ("API", "API floor")}  # the issue's ratios; others are printed beside
 # The form token found with one search, not by parsing the page: the client shares the machine's cores with the
 # server, and parsing the form page in Python cost the client more than the server took to render it.
 FORM_TOKEN = re.compile(r'<input type="hidden" name="csrf_token" value="([0-9a-f]{64})"')
@@ -85,7 +89,12 @@ class Tally:
     failed: int = 0
     latencies: list[float] = field(default_factory=list)
     ran_out: bool = False  # the sealed reports ran out before the window ended: the rate is too low
+    cpu: float = 0.0  # seconds of CPU the server's workers used inside the measured window
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cpu_ms(self) -> float:
+        """Return the workers' CPU time per request answered as expected, in milliseconds."""
+        return self.cpu / max(self.done, 1) * 1000
 
 
 def start(env: dict[str, str], root: Path, app: str, workers: int, threads: int) -> Server:
@@ -184,8 +193,10 @@ def recipients_of(port: int) -> sealed_reports.Recipients:
     return sealed_reports.recipients(ask, page.options("category")[0], page.options("programme")[0])
 
 
-def drive(port: int, session: Session, clients: int, warm: float, seconds: float) -> Tally:
-    """Run the clients for warm + seconds; count only the requests answered inside the last `seconds`."""
+def drive(server: Server, session: Session, clients: int, warm: float, seconds: float) -> Tally:
+    """Run the clients for warm + seconds; count only the requests answered inside the last `seconds`, and the
+    CPU time the server's workers used meanwhile."""
+    port = server.port
     tally = Tally()
     begin = time.perf_counter() + warm
     end = begin + seconds
@@ -215,6 +226,10 @@ def drive(port: int, session: Session, clients: int, warm: float, seconds: float
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:
         thread.start()
+    time.sleep(max(begin - time.perf_counter(), 0))
+    used = server.cpu_seconds()
+    time.sleep(max(end - time.perf_counter(), 0))
+    tally.cpu = server.cpu_seconds() - used
     for thread in threads:
         thread.join()
     return tally
@@ -237,7 +252,7 @@ def measure_v1(label: str, url: str, options: argparse.Namespace) -> list[Row]:
         server = start(env, root, "hotline.wsgi:app", options.workers, options.threads)
         try:
             for number in range(options.rounds):
-                tally = drive(server.port, hotline_session, options.clients, options.warm, options.seconds)
+                tally = drive(server, hotline_session, options.clients, options.warm, options.seconds)
                 rates.append(tally.done / options.seconds)
                 print(f"  {label} round {number + 1} hotline, envelope v1 {rates[-1]:7.1f} requests/s"
                       f"   failed {tally.failed}", flush=True)  # fmt: skip
@@ -253,10 +268,10 @@ def measure_v1(label: str, url: str, options: argparse.Namespace) -> list[Row]:
 APPS: list[tuple[str, str, tuple[str, ...]]] = [  # name, WSGI app, and the floors it is measured against
     ("hotline", "hotline.wsgi:app", ("report floor", "form floor")),
     ("report floor", "tests.benchmarks.report_floor_app:app", ()),
-    ("form floor", "tests.benchmarks.report_floor_app:form_app", ()),
+    ("form floor", "tests.benchmarks.report_floor_app:form_app", ("report floor",)),
     ("API", "hotline.wsgi:app", ("API floor", "API floor, hotline tables")),
     ("API floor", "tests.benchmarks.api_floor_app:app", ()),
-    ("API floor, hotline tables", "tests.benchmarks.api_floor_app:schema_app", ()),
+    ("API floor, hotline tables", "tests.benchmarks.api_floor_app:schema_app", ("API floor",)),
     ("hello", "tests.benchmarks.hello_app:app", ()),
 ]
 SESSIONS: dict[str, Session] = {"hotline": hotline_session, "form floor": form_floor_session}
@@ -265,42 +280,56 @@ SESSIONS: dict[str, Session] = {"hotline": hotline_session, "form floor": form_f
 BROWSER_PATH = [["API", "API floor"], ["API floor, hotline tables"]]  # groups of apps that share sealed reports
 
 
-def bodies_needed(rates: dict[str, list[float]], options: argparse.Namespace) -> int:
+BUDGET = "API floor + budget"
+
+
+def served(options: argparse.Namespace) -> tuple[list[tuple[str, str, tuple[str, ...]]], list[list[str]]]:
+    """Return the apps to drive and the browser path's groups: with --budget, the budgeted API floor in its own."""
+    if options.budget is None:
+        return APPS, BROWSER_PATH
+    return APPS + [(BUDGET, "tests.benchmarks.api_floor_app:budget_app", ("API floor",))], BROWSER_PATH + [[BUDGET]]
+
+
+def bodies_needed(rates: dict[str, list[float]], options: argparse.Namespace, groups: list[list[str]]) -> int:
     """Return how many reports to seal for a round of the browser path: enough for the fastest app seen, and some."""
-    fastest = max([rate for group in BROWSER_PATH for name in group for rate in rates[name]], default=options.api_rate)
+    fastest = max([rate for group in groups for name in group for rate in rates[name]], default=options.api_rate)
     return int(max(fastest, 100) * (options.warm + options.seconds) * 1.5) + options.clients
 
 
 def measure(label: str, url: str, options: argparse.Namespace) -> list[Row]:
     """Serve the apps on the same database at once and drive them in turn, round after round."""
     root = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
-    rates: dict[str, list[float]] = {name: [] for name, _app, _floors in APPS}
-    ratios: dict[tuple[str, str], list[float]] = {(name, f): [] for name, _app, floors in APPS for f in floors}
+    apps, groups = served(options)
+    rates: dict[str, list[float]] = {name: [] for name, _app, _floors in apps}
+    cpu: dict[str, list[float]] = {name: [] for name, _app, _floors in apps}  # the workers' ms per report
+    ratios: dict[tuple[str, str], list[float]] = {(name, f): [] for name, _app, floors in apps for f in floors}
     servers: dict[str, Server] = {}
     try:
         env = make_instance(root, url, limits_settings(options))
+        env["HOTLINE_BENCH_BUDGET_MS"] = str(options.budget or 0)
         started: dict[str, Server] = {}  # the API is served by the hotline's own server: one app, both paths
-        for name, app, _floors in APPS:
+        for name, app, _floors in apps:
             servers[name] = started.get(app) or start(env, root, app, options.workers, options.threads)
             started[app] = servers[name]
         sealed = Sealed(recipients_of(servers["API"].port))
-        sessions = SESSIONS | {name: sealed.session(name) for group in BROWSER_PATH for name in group}
+        sessions = SESSIONS | {name: sealed.session(name) for group in groups for name in group}
         # Rounds, each app in turn: a shared machine's load drifts, and each ratio compares neighbours.
         for number in range(options.rounds):
-            sealed.make(bodies_needed(rates, options), BROWSER_PATH)  # not timed: the servers wait
-            for name, _app, _floors in APPS:
+            sealed.make(bodies_needed(rates, options, groups), groups)  # not timed: the servers wait
+            for name, _app, _floors in apps:
                 tally = drive(
-                    servers[name].port,
+                    servers[name],
                     sessions.get(name, plain_session),
                     options.clients,
                     options.warm,
                     options.seconds,
                 )
                 rates[name].append(tally.done / options.seconds)
+                cpu[name].append(tally.cpu_ms())
                 p50 = percentile(tally.latencies, 0.5) if tally.latencies else 0.0
                 print(
                     f"  {label} round {number + 1} {name:<26} {rates[name][-1]:7.1f} requests/s"
-                    f"   p50 {p50:6.1f} ms   failed {tally.failed}"
+                    f"   p50 {p50:6.1f} ms   workers' CPU {cpu[name][-1]:5.2f} ms each   failed {tally.failed}"
                     + ("   RAN OUT OF SEALED REPORTS" if tally.ran_out else ""),
                     flush=True,
                 )
@@ -313,19 +342,21 @@ def measure(label: str, url: str, options: argparse.Namespace) -> list[Row]:
     median = {name: statistics.median(values) for name, values in rates.items()}
     ratio = {pair: statistics.median(values) for pair, values in ratios.items()}
     for name, floor in ratios:
-        rounds = f"median of {options.rounds} rounds" + ("; target >= 0.8" if floor in TARGETS else "")
+        rounds = f"median of {options.rounds} rounds" + ("; target >= 0.8" if (name, floor) in TARGETS else "")
         print(f"  {label}: {name} / {floor} = {ratio[name, floor]:.2f} ({rounds})", flush=True)
+    each = ", ".join(f"{name} {statistics.median(values):.2f}" for name, values in cpu.items())
+    print(f"  {label}: the workers' CPU time per report, ms (median of {options.rounds} rounds): {each}", flush=True)
     limits = "limits in Redis" if options.redis else "limits in memory"
     shape = f"{options.workers}w x {options.threads}t, {options.clients} clients"
     shape += f", {options.rounds} x {options.seconds:.0f} s"
 
     def against(name: str, floor: str) -> Row:
-        if floor in TARGETS:
+        if (name, floor) in TARGETS:
             met = ratio[name, floor] >= TARGET
             return Row("a", f"  {name} / {floor} ({label})", f"{ratio[name, floor]:.2f}", f">= {TARGET}", met)
         return Row("a", f"  {name} / {floor} ({label})", f"{ratio[name, floor]:.2f}")
 
-    return [
+    rows = [
         Row(
             "a",
             f"reports/s, server path: hotline, envelope v2 ({label}, {limits}; {shape})",
@@ -343,6 +374,7 @@ def measure(label: str, url: str, options: argparse.Namespace) -> list[Row]:
             f"{median['form floor']:.0f}/s",
         ),
         against("hotline", "form floor"),
+        against("form floor", "report floor"),
         Row("a", f"reports/s, browser path: API, sealed ahead ({label})", f"{median['API']:.0f}/s"),
         Row(
             "a", f"  API floor: parse, verify signature + recipients, insert ({label})", f"{median['API floor']:.0f}/s"
@@ -354,8 +386,13 @@ def measure(label: str, url: str, options: argparse.Namespace) -> list[Row]:
             f"{median['API floor, hotline tables']:.0f}/s",
         ),
         against("API", "API floor, hotline tables"),
+        against("API floor, hotline tables", "API floor"),
         Row("a", f"hello world ({label})", f"{median['hello']:.0f}/s"),
     ]
+    if options.budget is not None:
+        name = f"  API floor + {options.budget:g} ms of Python / API floor ({label})"
+        rows.insert(-1, Row("a", name, f"{ratio[BUDGET, 'API floor']:.2f}"))  # beside the browser path, before hello
+    return rows
 
 
 def options_parser() -> argparse.ArgumentParser:
@@ -371,6 +408,9 @@ def options_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--redis", default=os.environ.get("HOTLINE_BENCH_REDIS_URL"), help="rate limits in this Redis, as in production"
+    )
+    parser.add_argument(
+        "--budget", type=float, help="also serve the API floor plus this many ms of Python code per report"
     )
     return parser
 

@@ -173,6 +173,17 @@ class Server:
                 pids.append(int(stat.parent.name))
         return pids
 
+    def cpu_seconds(self) -> float:
+        """Return the CPU time, user and system, that the workers have used so far (Linux /proc)."""
+        ticks = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # the process ended while we looked
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def log_text(self) -> str:
         return self.log.read_text("utf-8", errors="replace")
 
