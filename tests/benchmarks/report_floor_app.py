@@ -79,8 +79,8 @@ def file_report(form: dict[str, str], *, post_quantum: bool = False) -> str:
             "id": envelope.id,
             "lookup": tokens.lookup_digest(keys.lookup_key, PEPPER),
             "sealed": envelope.ciphertext,
+            "reply_xwing_key": keys.reply_xwing_public if post_quantum else None,
         }
-        case["reply_xwing_key"] = keys.reply_xwing_public if post_quantum else None
         connection.execute(insert(CASES).values(case))
         connection.execute(insert(ROUTES), [{"case_id": envelope.id, "destination": f"d{n}"} for n in range(3)])
     return token

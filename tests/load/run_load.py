@@ -161,27 +161,25 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError(f"gunicorn did not become ready:\n{self.log_text()[-3000:]}")
 
-    def worker_pids(self) -> list[int]:
-        """Return the pids of the master's worker processes (Linux /proc)."""
-        pids = []
+    def worker_stats(self) -> dict[int, list[str]]:
+        """Return the /proc stat fields after the command name of each of the master's worker processes (Linux)."""
+        found = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
             except (OSError, IndexError):
                 continue  # the process ended while we looked
             if int(fields[1]) == self.process.pid:
-                pids.append(int(stat.parent.name))
-        return pids
+                found[int(stat.parent.name)] = fields
+        return found
+
+    def worker_pids(self) -> list[int]:
+        """Return the pids of the master's worker processes (Linux /proc)."""
+        return list(self.worker_stats())
 
     def cpu_seconds(self) -> float:
         """Return the CPU time, user and system, that the workers have used so far (Linux /proc)."""
-        ticks = 0
-        for pid in self.worker_pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue  # the process ended while we looked
-            ticks += int(fields[11]) + int(fields[12])
+        ticks = sum(int(fields[11]) + int(fields[12]) for fields in self.worker_stats().values())
         return ticks / os.sysconf("SC_CLK_TCK")
 
     def log_text(self) -> str:
